@@ -1,0 +1,70 @@
+"""Walk a corpus directory: every file once, in (date, slug) order, symlinks never followed.
+
+Order matters: events get their ids in this order, so ``id`` order is date order and the API
+can page newest-first on the primary key alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorpusNotFound
+
+_DATED = re.compile(r"(?:^|/)(\d{4})/(\d{1,2})/(\d{1,2})/([^/]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusFile:
+    """A file found in the corpus: its path relative to the root, and whether it can be read."""
+
+    relative: str
+    absolute: str
+    skip_reason: str | None = None
+
+
+def walk(root: Path) -> list[CorpusFile]:
+    """List every file under ``root`` in build order; directories linked by symlink are skipped."""
+    if not root.is_dir():
+        raise CorpusNotFound(f"corpus directory not found: {root}")
+    found: list[CorpusFile] = []
+    for directory, subdirs, files in os.walk(root, followlinks=False, onerror=None):
+        subdirs[:] = [name for name in subdirs if not name.startswith(".")]
+        for name in files:
+            absolute = os.path.join(directory, name)
+            relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+            reason = None
+            if os.path.islink(absolute):
+                reason = "symbolic link not followed (a corpus holds real files only)"
+            found.append(CorpusFile(relative, absolute, reason))
+        for name in list(subdirs):
+            if os.path.islink(os.path.join(directory, name)):
+                link = os.path.relpath(os.path.join(directory, name), root)
+                reason = "symbolic link to a directory not followed"
+                found.append(CorpusFile(link, os.path.join(directory, name), reason))
+    if not any(item.relative.endswith(".md") for item in found):
+        raise CorpusNotFound(f"no markdown files under {root}")
+    return sorted(found, key=_order)
+
+
+def _order(item: CorpusFile) -> tuple[int, tuple[int, int, int], int, str]:
+    """Dated files first by (date, index.md before events, slug); everything else after."""
+    match = _DATED.search(item.relative)
+    if not match:
+        return (1, (0, 0, 0), 0, item.relative)
+    day = (int(match[1]), int(match[2]), int(match[3]))
+    return (0, day, 0 if match[4] == "index.md" else 1, match[4] + "\0" + item.relative)
+
+
+def read_bytes(item: CorpusFile) -> bytes:
+    """Read a file whole; OSError propagates for the caller to record."""
+    with open(item.absolute, "rb") as handle:
+        return handle.read()
+
+
+def iter_names(files: list[CorpusFile]) -> Iterator[str]:
+    """Relative names, for fingerprints and summaries."""
+    return (item.relative for item in files)

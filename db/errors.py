@@ -1,0 +1,40 @@
+"""Domain errors of the builder, each carrying the fields a user needs to find the problem.
+
+    NewsDbError
+     ├── CorpusError      one file could not be read or parsed (file, line, reason)
+     ├── CorpusNotFound   the corpus directory is missing or holds no markdown
+     ├── BuildFailed      the build stopped; the previous database is untouched
+     └── DatabaseError    a database file is missing, unreadable or of another schema
+"""
+
+from __future__ import annotations
+
+
+class NewsDbError(Exception):
+    """Base class for every error the ``db`` package raises on purpose."""
+
+
+class CorpusError(NewsDbError):
+    """A problem in one corpus file; ``line`` is 1-based, or None for the whole file."""
+
+    def __init__(self, file: str, reason: str, line: int | None = None) -> None:
+        super().__init__(file, reason, line)
+        self.file = file
+        self.reason = reason
+        self.line = line
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
+
+
+class CorpusNotFound(NewsDbError):
+    """The corpus directory does not exist or contains no markdown files."""
+
+
+class BuildFailed(NewsDbError):
+    """The build could not finish; the target database was left as it was."""
+
+
+class DatabaseError(NewsDbError):
+    """The database file cannot be served: missing, unreadable, or built by another schema."""

@@ -1,0 +1,208 @@
+"""One corpus file (bytes) -> one record (``Event`` or ``DayPage``) plus the issues found.
+
+Identity comes from the file's path: the date folders and the slug. What the file says about its
+own date is only checked against it. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from urllib.parse import urlsplit
+
+from .decode import decode
+from .errors import CorpusError
+from .links import context_text, list_item, parse_link
+from .models import DayPage, Event, Issue, ParsedFile, RelatedLink, Source
+from .paths import PathError, canonical_path, event_path
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_LINE_CHARS = 64 * 1024
+
+_FILE = re.compile(r"(?:^|/)(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<name>[^/]+)\.md$")
+_DATE_HEADING = re.compile(r"^#{2,6}\s*\[?\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})\s*\]?")
+_SECTION = re.compile(r"^#{2,6}\s*(?P<name>[^#\[\]]*?)\s*:?\s*#*\s*$")
+_TITLE = re.compile(r"^#\s+(?P<title>.*\S)\s*#*\s*$")
+_H2 = re.compile(r"^##\s+(?P<name>.*?)\s*#*\s*$")
+_SECTIONS = {"source": "sources", "sources": "sources", "related": "related"}
+
+
+def parse_file(file: str, data: bytes) -> ParsedFile:
+    """Parse one file; never raises for bad input (problems become ``Issue`` records)."""
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        record, issues = _parse(file, data)
+    except CorpusError as exc:
+        return ParsedFile(file, digest, None, (Issue(file, exc.line, exc.reason, fatal=True),))
+    return ParsedFile(file, digest, record, tuple(issues))
+
+
+def identify(file: str) -> tuple[dt.date, str]:
+    """(date, name) for a corpus-relative file path; raise CorpusError for non-event files."""
+    match = _FILE.search(file.replace("\\", "/"))
+    if not match:
+        raise CorpusError(file, "not an event file (expected news/YYYY/MM/DD/<slug>.md)")
+    try:
+        day = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError as exc:
+        raise CorpusError(file, f"impossible date in folder names: {exc}") from None
+    return day, match["name"]
+
+
+def _parse(file: str, data: bytes) -> tuple[Event | DayPage, list[Issue]]:
+    day, name = identify(file)
+    if len(data) > MAX_FILE_BYTES:
+        raise CorpusError(file, f"file too large ({len(data):,} bytes; limit {MAX_FILE_BYTES:,})")
+    text, warning = decode(file, data)
+    issues = [Issue(file, None, warning)] if warning else []
+    lines = text.split("\n")
+    if name == "index":
+        return _day_page(file, day, lines, issues), issues
+    return _event(file, day, name, lines, issues), issues
+
+
+def _event(file: str, day: dt.date, slug: str, lines: list[str], issues: list[Issue]) -> Event:
+    title: str | None = None
+    body: list[str] = []
+    sections: dict[str, list[tuple[int, str]]] = {"sources": [], "related": []}
+    current: str | None = None  # None: before the title; "body"; a section name; "other"
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        heading_date = _DATE_HEADING.match(stripped)
+        if heading_date and title is None:
+            _check_heading_date(file, number, heading_date["date"], day, issues)
+            continue
+        title_match = _TITLE.match(stripped)
+        if title_match and title is None:
+            title = title_match["title"].strip()
+            current = "body"
+            continue
+        section = _SECTION.match(stripped) if stripped.startswith("##") else None
+        if section:
+            current = _SECTIONS.get(section["name"].strip().lower(), "other")
+            if current == "other":
+                issues.append(Issue(file, number, f"unknown section {stripped!r} ignored"))
+            continue
+        if current == "body":
+            body.append(line.rstrip())
+        elif current in sections and stripped:
+            if len(stripped) > MAX_LINE_CHARS:
+                issues.append(Issue(file, number, f"line too long ({len(stripped):,} chars) skipped"))
+                continue
+            sections[current].append((number, stripped))
+    if title is None:
+        raise CorpusError(file, "no title line ('# ...') found")
+    body_text = _paragraphs(body)
+    return Event(
+        path=event_path(day, slug),
+        date=day.isoformat(),
+        slug=slug,
+        title=title,
+        story=_story(title, body_text),
+        body=body_text,
+        sources=tuple(_sources(file, sections["sources"], issues)),
+        related=tuple(_related(file, sections["related"], issues)),
+        file=file,
+    )
+
+
+def _check_heading_date(file: str, number: int, text: str, day: dt.date, issues: list[Issue]) -> None:
+    try:
+        stated = dt.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+    except ValueError:
+        issues.append(Issue(file, number, f"impossible heading date {text!r}; folder date {day} kept"))
+        return
+    if stated != day:
+        issues.append(Issue(file, number, f"heading date {stated} disagrees with folder date {day}; folder kept"))
+
+
+def _paragraphs(lines: list[str]) -> str:
+    """Join body lines, keeping paragraph breaks and dropping runs of blank lines."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
+
+
+def _story(title: str, body: str) -> str | None:
+    """The story names that prefix a title (``Syrian civil war. <body's first sentence>``)."""
+    probe = body[:40]
+    if not probe:
+        return None
+    start = title.find(probe)
+    if start <= 0:
+        return None
+    story = title[:start].strip().rstrip(".").strip()
+    return story or None
+
+
+def _sources(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> list[Source]:
+    sources: list[Source] = []
+    for number, line in items:
+        link = parse_link(list_item(line) or line)
+        if link is None or not link.url:
+            issues.append(Issue(file, number, f"source item without a link skipped: {line[:80]!r}"))
+            continue
+        sources.append(Source(len(sources) + 1, link.text, link.url, domain_of(link.url)))
+    return sources
+
+
+def _related(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> list[RelatedLink]:
+    related: list[RelatedLink] = []
+    for number, line in items:
+        link = parse_link(list_item(line) or line)
+        if link is None:
+            issues.append(Issue(file, number, f"related item without a link skipped: {line[:80]!r}"))
+            continue
+        try:
+            target = canonical_path(urlsplit(link.url).path)
+        except PathError as exc:
+            issues.append(Issue(file, number, f"related link skipped: {exc}"))
+            continue
+        names = context_text(link.tail) if link.tail else ""
+        if names is None:
+            issues.append(Issue(file, number, f"unreadable context note ignored: {link.tail[:80]!r}"))
+            names = ""
+        related.append(RelatedLink(len(related) + 1, target, link.text, names, number))
+    return related
+
+
+def _day_page(file: str, day: dt.date, lines: list[str], issues: list[Issue]) -> DayPage:
+    category: str | None = None
+    entries: list[tuple[str, str]] = []
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        heading = _H2.match(stripped)
+        if heading:
+            category = heading["name"] or None
+            continue
+        item = list_item(stripped)
+        if item is None or category is None:
+            continue
+        link = parse_link(item)
+        if link is None:
+            continue
+        try:
+            entries.append((canonical_path(urlsplit(link.url).path), category))
+        except PathError as exc:
+            issues.append(Issue(file, number, f"day page entry skipped: {exc}"))
+    return DayPage(day.isoformat(), tuple(entries))
+
+
+def domain_of(url: str) -> str | None:
+    """The host of a URL without ``www.``, lower-cased; None when there is none."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host

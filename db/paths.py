@@ -1,0 +1,45 @@
+"""Canonical event paths: ``/news/2016/12/7/x.md`` and ``/news/2016/12/07/x.md`` are one event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_PATH = re.compile(
+    r"^/?(?:news/)?(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^/]+?)(?:\.md)?/?$"
+)
+
+
+class PathError(ValueError):
+    """The text is not an event path, or its date does not exist."""
+
+
+def split_path(path: str) -> tuple[dt.date, str]:
+    """Return (date, slug) of an event path in any spelling; raise PathError otherwise.
+
+    >>> split_path("/news/2016/12/7/aleppo.md")
+    (datetime.date(2016, 12, 7), 'aleppo')
+    """
+    match = _PATH.match(path.strip().split("#", 1)[0].split("?", 1)[0])
+    if not match:
+        raise PathError(f"not an event path: {path!r}")
+    try:
+        day = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError as exc:
+        raise PathError(f"impossible date in path {path!r}: {exc}") from None
+    return day, match["slug"]
+
+
+def canonical_path(path: str) -> str:
+    """The one spelling we store: zero-padded date, leading ``/news/``, ``.md`` suffix.
+
+    >>> canonical_path("news/2016/12/7/aleppo")
+    '/news/2016/12/07/aleppo.md'
+    """
+    day, slug = split_path(path)
+    return event_path(day, slug)
+
+
+def event_path(day: dt.date, slug: str) -> str:
+    """Build the canonical path for a date and slug."""
+    return f"/news/{day.year:04d}/{day.month:02d}/{day.day:02d}/{slug}.md"

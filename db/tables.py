@@ -1,0 +1,95 @@
+"""Every table, index and full-text index of the database, declared in one place.
+
+The file must stand alone in datasette or sqlite3: foreign keys are declared, FTS5 is set up
+the way sqlite-utils creates it (so both tools detect it), and ``meta`` says what built it.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from . import SCHEMA_VERSION
+
+TABLES: dict[str, dict[str, type]] = {
+    "events": {
+        "id": int, "path": str, "date": str, "year": int, "slug": str, "title": str,
+        "story": str, "body": str, "category": str, "context_names": str, "file": str,
+        "source_count": int, "related_count": int,
+    },
+    "sources": {"id": int, "event_id": int, "position": int, "name": str, "url": str, "domain": str},
+    "contexts": {"id": int, "name": str, "event_count": int},
+    "event_contexts": {"event_id": int, "context_id": int},
+    "related": {
+        "id": int, "event_id": int, "position": int, "target_path": str, "target_id": int,
+        "title": str, "context_text": str,
+    },
+    "related_contexts": {"related_id": int, "context_id": int, "position": int},
+    "meta": {"key": str, "value": str},
+    "build_errors": {"id": int, "file": str, "line": int, "severity": str, "reason": str},
+}
+
+NOT_NULL = {
+    "events": {"path", "date", "year", "slug", "title", "body", "file"},
+    "sources": {"event_id", "position", "name", "url"},
+    "contexts": {"name"},
+    "event_contexts": {"event_id", "context_id"},
+    "related": {"event_id", "position", "target_path", "title"},
+    "related_contexts": {"related_id", "context_id", "position"},
+    "meta": {"value"},
+    "build_errors": {"file", "severity", "reason"},
+}
+
+PRIMARY_KEYS = {
+    "events": "id", "sources": "id", "contexts": "id", "related": "id", "meta": "key",
+    "build_errors": "id", "event_contexts": ("event_id", "context_id"),
+    "related_contexts": ("related_id", "position"),
+}
+
+FOREIGN_KEYS = {
+    "sources": [("event_id", "events", "id")],
+    "event_contexts": [("event_id", "events", "id"), ("context_id", "contexts", "id")],
+    "related": [("event_id", "events", "id"), ("target_id", "events", "id")],
+    "related_contexts": [("related_id", "related", "id"), ("context_id", "contexts", "id")],
+}
+
+# (table, columns, unique): one per lookup the API makes; EXPLAIN QUERY PLAN tests keep them honest.
+INDEXES: list[tuple[str, list[str], bool]] = [
+    ("events", ["path"], True),
+    ("events", ["date"], False),
+    ("events", ["category", "id"], False),
+    ("sources", ["event_id", "position"], True),
+    ("sources", ["domain", "event_id"], False),
+    ("sources", ["name", "event_id"], False),
+    ("contexts", ["name"], True),
+    ("contexts", ["event_count"], False),
+    ("event_contexts", ["context_id", "event_id"], True),
+    ("related", ["event_id", "position"], True),
+    ("related", ["target_id"], False),
+    ("related", ["target_path"], False),
+]
+
+FTS_COLUMNS = ["title", "body", "context_names"]
+
+
+def create_tables(db: sqlite_utils.Database) -> None:
+    """Create every table (empty) with keys and constraints; indexes come after the bulk load."""
+    for name, columns in TABLES.items():
+        db[name].create(  # type: ignore[union-attr]
+            columns,
+            pk=PRIMARY_KEYS[name],
+            not_null=NOT_NULL.get(name, set()),
+            foreign_keys=FOREIGN_KEYS.get(name, []),
+        )
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """Create lookup indexes and the full-text index, once the rows are in."""
+    for table, columns, unique in INDEXES:
+        db[table].create_index(columns, unique=unique)  # type: ignore[union-attr]
+    db["events"].enable_fts(FTS_COLUMNS, tokenize="porter unicode61 remove_diacritics 2")  # type: ignore[union-attr]
+
+
+def meta_rows(values: dict[str, object]) -> list[dict[str, str]]:
+    """``meta`` rows from plain values, with the schema version always present."""
+    merged = {"schema_version": SCHEMA_VERSION, **values}
+    return [{"key": key, "value": str(value)} for key, value in merged.items()]

@@ -1,0 +1,214 @@
+"""``newsgql``: build / serve / query / schema. A thin shell: domain errors become one line + exit 1.
+
+Exit codes: 0 success; 1 the work failed (message on stderr); 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from db.build import BuildSummary, build
+from db.errors import NewsDbError
+from db.read import DEADLINE, Reader
+from db.sample import sample_database
+
+from . import __version__
+from .limits import Limits
+
+
+def _color() -> bool | None:
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True, color=_color())
+    raise SystemExit(1)
+
+
+def _database(path: str | None) -> Path:
+    if path:
+        return Path(path)
+    if os.environ.get("NEWSGQL_DB"):
+        return Path(os.environ["NEWSGQL_DB"])
+    return sample_database()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsgql")
+def cli() -> None:
+    """A GraphQL API over a news-event archive that ships as one SQLite file.
+
+    \b
+    newsgql build corpus/ -o news.db    build the database
+    newsgql serve news.db               serve it (GraphiQL on /graphql)
+    """
+
+
+class _Progress:
+    """A progress bar on a terminal, nothing otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __call__(self, step: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Parsing", file=sys.stderr, color=_color())
+            self.bar.__enter__()
+        self.bar.update(step)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cli.command("build")
+@click.argument("corpus", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default="news.db",
+              show_default=True, help="Database file to write (replaced atomically).")
+@click.option("--strict", is_flag=True, help="Fail (exit 1, database untouched) on any problem in the corpus.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parsing processes [default: all cores].")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+def build_command(corpus: Path, output: Path, strict: bool, workers: int | None, quiet: bool) -> None:
+    """Build a markdown corpus into one SQLite file.
+
+    Example: newsgql build ./corpus -o news.db
+
+    Bad files are skipped and listed in the database's build_errors table; the previous
+    database is replaced only when the new one is complete.
+    """
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    try:
+        summary = build(corpus, output, strict=strict, workers=workers, progress=progress)
+    except NewsDbError as exc:
+        progress.close()
+        _fail(str(exc))
+        return
+    progress.close()
+    if not quiet:
+        click.echo(_summary(summary, output), color=_color())
+
+
+def _summary(s: BuildSummary, output: Path) -> str:
+    lines = [
+        f"Built {output} in {s.seconds:.1f} s ({s.events / max(s.seconds, 1e-9):,.0f} events/s, "
+        f"{s.bytes / 1e6:.1f} MB)",
+        f"  events {s.events:,}  sources {s.sources:,}  contexts {s.contexts:,}  related edges {s.edges:,} "
+        f"({s.resolved_share:.0%} resolved)",
+        f"  files {s.files:,}  skipped {s.skipped:,}  warnings {s.warnings:,}",
+    ]
+    for issue in s.issues[:10]:
+        where = f"{issue.file}:{issue.line}" if issue.line else issue.file
+        lines.append(f"  {'skipped' if issue.fatal else 'warning'}: {where}: {issue.reason}")
+    if len(s.issues) > 10:
+        lines.append(f"  ... {len(s.issues) - 10:,} more in the build_errors table")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("database", required=False, type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="NEWSGQL_HOST")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), envvar="NEWSGQL_PORT")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="NEWSGQL_WORKERS",
+              help="Server processes, each opening the file read-only.")
+@click.option("--cors-origin", "cors_origins", multiple=True, envvar="NEWSGQL_CORS_ORIGINS",
+              help="Allowed CORS origin (repeat, or '*'). Env: comma-separated.")
+@click.option("--time-limit", default=Limits.time_limit, show_default=True, type=float,
+              envvar="NEWSGQL_TIME_LIMIT", help="Seconds of SQL time per query.")
+@click.option("--max-age", default=3600, show_default=True, type=int, envvar="NEWSGQL_MAX_AGE",
+              help="Cache-Control max-age of GET answers.")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(database: str | None, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
+          time_limit: float, max_age: int, log_level: str) -> None:
+    """Serve a database over GraphQL (GraphiQL at /graphql). No DATABASE: the bundled sample.
+
+    Example: newsgql serve news.db --port 8000 --workers 2
+    """
+    import uvicorn
+
+    origins = [o.strip() for value in cors_origins for o in value.split(",") if o.strip()]
+    try:
+        path = _database(database)
+        Reader(path).close()  # fail here, with one line, rather than in every worker
+    except NewsDbError as exc:
+        _fail(str(exc))
+        return
+    os.environ.update({
+        "NEWSGQL_DB": str(path.resolve()), "NEWSGQL_CORS_ORIGINS": ",".join(origins),
+        "NEWSGQL_TIME_LIMIT": str(time_limit), "NEWSGQL_MAX_AGE": str(max_age),
+    })
+    click.echo(f"Serving {path} on http://{host}:{port}/graphql (GraphiQL in a browser)", err=True,
+               color=_color())
+    uvicorn.run("gql.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, access_log=log_level in ("info", "debug"))
+
+
+@cli.command()
+@click.argument("document")
+@click.option("--db", "database", type=click.Path(dir_okay=False), help="Database [default: the sample].")
+@click.option("--variables", default=None, help="Variables as a JSON object.")
+@click.option("--operation", default=None, help="Operation name, if the document has several.")
+def query(document: str, database: str | None, variables: str | None, operation: str | None) -> None:
+    """Run one GraphQL query and print the JSON answer; exit 1 if it has errors.
+
+    Example: newsgql query '{ events(first: 2) { edges { node { title } } } }'
+    """
+    from .context import Context
+    from .schema import create_schema
+
+    try:
+        values = orjson.loads(variables) if variables else None
+    except orjson.JSONDecodeError as exc:
+        _fail(f"--variables is not valid JSON: {exc}")
+        return
+    try:
+        reader = Reader(_database(database))
+    except NewsDbError as exc:
+        _fail(str(exc))
+        return
+    schema = create_schema()
+
+    async def run() -> Any:
+        DEADLINE.set(time.monotonic() + Limits.time_limit * 5)
+        return await schema.execute(document, variable_values=values, context_value=Context(reader),
+                                    operation_name=operation)
+
+    result = asyncio.run(run())
+    payload: dict[str, Any] = {}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    if result.data is not None or not result.errors:
+        payload["data"] = result.data
+    click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+    if result.errors:
+        raise SystemExit(1)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL), as checked in at schema.graphql.
+
+    Example: newsgql schema > schema.graphql
+    """
+    from .schema import export_sdl
+
+    click.echo(export_sdl(), nl=False)
+
+
+def main() -> None:
+    cli(prog_name="newsgql")
+
+
+if __name__ == "__main__":
+    main()

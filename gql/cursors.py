@@ -1,0 +1,31 @@
+"""Opaque cursors and global ids: base64 of ``kind:value``, checked strictly on the way in."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from .errors import UserError
+
+
+def encode(kind: str, value: int | str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+
+
+def decode(text: str, kinds: tuple[str, ...], what: str = "cursor") -> tuple[str, int]:
+    """Return (kind, integer value); raise UserError naming what was wrong."""
+    if len(text) > 64:
+        raise UserError(f"invalid {what}: too long")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+        kind, _, value = raw.partition(":")
+        number = int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise UserError(f"invalid {what}: {text[:40]!r}") from None
+    if kind not in kinds or number < 0:
+        raise UserError(f"invalid {what}: {text[:40]!r} is not a {'/'.join(kinds)} {what}")
+    return kind, number
+
+
+def node_id(kind: str, value: int) -> str:
+    return encode(kind, value)

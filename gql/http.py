@@ -1,0 +1,205 @@
+"""The ``/graphql`` endpoint, to the letter of the GraphQL-over-HTTP spec.
+
+GET and POST; ``application/graphql-response+json`` (request errors -> 400) and
+``application/json`` (well-formed requests -> 200); every error is a GraphQL error object.
+GET answers carry an ``ETag`` derived from the database fingerprint and the request, and a
+``Cache-Control``; a matching ``If-None-Match`` gets ``304`` without executing anything.
+Answers without errors are kept in a bounded in-process cache: the file never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from db.read import DEADLINE, QueryTimeout, Reader
+
+from .context import Context
+from .limits import Limits
+from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
+
+MAX_BODY_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Params:
+    """The GraphQL-over-HTTP request parameters."""
+
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+    def key(self, media: str) -> bytes:
+        return orjson.dumps([media, self.query, self.variables, self.operation_name], option=orjson.OPT_SORT_KEYS)
+
+
+class BadRequest(Exception):
+    """The HTTP request is not a well-formed GraphQL-over-HTTP request."""
+
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.headers = headers or {}
+
+
+class ResponseCache:
+    """A bounded LRU of finished answers keyed by request; valid for the life of the file."""
+
+    def __init__(self, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[bytes, bytes] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: bytes) -> bytes | None:
+        body = self._items.get(key)
+        if body is not None:
+            self._items.move_to_end(key)
+        return body
+
+    def put(self, key: bytes, body: bytes) -> None:
+        if len(body) > self.max_bytes // 16 or key in self._items:
+            return
+        self._items[key] = body
+        self._bytes += len(body)
+        while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
+            _, dropped = self._items.popitem(last=False)
+            self._bytes -= len(dropped)
+
+
+class GraphQLEndpoint:
+    """Starlette endpoint: negotiate, read parameters, execute, answer with the right status."""
+
+    def __init__(self, schema: strawberry.Schema, reader: Reader, limits: Limits, *,
+                 graphiql: bytes | None, max_age: int = 3600, cache: ResponseCache | None = None) -> None:
+        self.schema, self.reader, self.limits = schema, reader, limits
+        self.graphiql, self.max_age = graphiql, max_age
+        self.cache = cache if cache is not None else ResponseCache()
+        self.etag_prefix = (reader.fingerprint or "nofingerprint")[:16]
+
+    async def handle(self, request: Request) -> Response:
+        method = request.method
+        if method not in ("GET", "HEAD", "POST"):
+            return _error_response(JSON, 405, "only GET and POST are supported", {"Allow": "GET, POST"})
+        accept = request.headers.get("accept")
+        if method in ("GET", "HEAD") and self.graphiql and wants_html(accept) and "query" not in request.query_params:
+            return HTMLResponse(self.graphiql, headers={"Cache-Control": "no-cache"})
+        media = choose(accept)
+        if media is None:
+            return _error_response(JSON, 406, f"cannot answer with any of: {accept}; "
+                                   f"accepted are {GRAPHQL_RESPONSE} and {JSON}")
+        try:
+            params = await self._params(request)
+        except BadRequest as exc:
+            return _error_response(media, exc.status, exc.message, exc.headers)
+        if method == "POST":
+            return (await self._answer(params, media))[0]
+        etag = self._etag(params, media)
+        headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
+        if _matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        response, clean = await self._answer(params, media)
+        if clean:
+            response.headers.update(headers)
+        else:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _etag(self, params: Params, media: str) -> str:
+        return f'"{self.etag_prefix}-{hashlib.blake2b(params.key(media), digest_size=12).hexdigest()}"'
+
+    async def _params(self, request: Request) -> Params:
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type != JSON:
+                raise BadRequest(f"POST needs Content-Type: {JSON}; got {content_type or 'none'!r}", 415,
+                                 {"Accept-Post": JSON})
+            body = await request.body()
+            if len(body) > MAX_BODY_BYTES:
+                raise BadRequest(f"request body too large ({len(body):,} bytes; limit {MAX_BODY_BYTES:,})", 413)
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise BadRequest(f"request body is not valid JSON: {exc}") from None
+            if not isinstance(data, dict):
+                raise BadRequest("request body must be a JSON object with a `query`")
+            query, variables, operation = data.get("query"), data.get("variables"), data.get("operationName")
+        else:
+            args = request.query_params
+            query, operation = args.get("query"), args.get("operationName")
+            variables = args.get("variables")
+            if variables is not None:
+                try:
+                    variables = orjson.loads(variables) if variables.strip() else None
+                except orjson.JSONDecodeError as exc:
+                    raise BadRequest(f"`variables` is not valid JSON: {exc}") from None
+        if not isinstance(query, str) or not query.strip():
+            raise BadRequest("a `query` string is required")
+        if len(query) > self.limits.max_query_bytes:
+            raise BadRequest(f"query too large ({len(query):,} characters; limit {self.limits.max_query_bytes:,})")
+        if variables is not None and not isinstance(variables, dict):
+            raise BadRequest("`variables` must be a JSON object")
+        if operation is not None and not isinstance(operation, str):
+            raise BadRequest("`operationName` must be a string")
+        return Params(query, variables, operation or None)
+
+    async def _answer(self, params: Params, media: str) -> tuple[Response, bool]:
+        """Execute (or reuse) an answer; the flag says it had no errors, so it may be cached."""
+        key = params.key(media)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return Response(cached, media_type=_content_type(media)), True
+        token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
+        try:
+            result = await self.schema.execute(
+                params.query, variable_values=params.variables, context_value=Context(self.reader),
+                operation_name=params.operation_name,
+            )
+        finally:
+            DEADLINE.reset(token)
+        payload: dict[str, Any] = {}
+        errors = [_format(error) for error in result.errors or ()]
+        request_error = result.data is None and errors and all("path" not in error for error in errors)
+        if errors:
+            payload["errors"] = errors
+        if not request_error:
+            payload["data"] = result.data
+        body = orjson.dumps(payload)
+        status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
+        if not errors:
+            self.cache.put(key, body)
+        return Response(body, status_code=status, media_type=_content_type(media)), not errors
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    if isinstance(error.original_error, QueryTimeout):
+        formatted["extensions"] = {"code": "TIMEOUT"}
+    elif error.original_error is None and "path" not in formatted and "extensions" not in formatted:
+        formatted["extensions"] = {"code": "GRAPHQL_VALIDATION_FAILED"}
+    return formatted
+
+
+def _content_type(media: str) -> str:
+    return f"{media}; charset=utf-8"
+
+
+def _error_response(media: str, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]})
+    return Response(body, status_code=status, media_type=_content_type(media), headers=headers)
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or etag in tags

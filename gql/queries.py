@@ -1,0 +1,161 @@
+"""Root fields: turn arguments into one read (``db.read``) and rows into types. Nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+import strawberry
+
+from db.read import EventQuery, Reader, SearchSyntaxError
+
+from . import cursors
+from .context import Info
+from .errors import UserError
+from .limits import page_size
+from .types import (
+    Context,
+    Day,
+    Event,
+    EventConnection,
+    EventFilter,
+    EventOrder,
+    Interval,
+    Node,
+    PageInfo,
+    Publisher,
+    SearchConnection,
+    SearchEdge,
+    TimelineBucket,
+    event_connection,
+    timeline,
+)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def plain_match(text: str) -> str:
+    """User words -> an FTS5 expression that cannot be a syntax error: every word quoted."""
+    words = _WORD.findall(text)[:32]
+    if not words:
+        raise UserError("search query has no words")
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"  # the last word may be typed in part, as in a search box
+    return " ".join(quoted)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Refetch any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        try:
+            kind, pk = cursors.decode(str(id), ("Event", "Context"), what="id")
+        except UserError:
+            return None
+        if kind == "Event":
+            row = await info.context.loaders.event.load(pk)
+            return Event.from_row(row) if row is not None else None
+        crow = await info.context.loaders.context.load(pk)
+        return Context.from_row(crow) if crow is not None else None
+
+    @strawberry.field(description="One event by path, in any spelling (padded or not).")
+    def event(self, info: Info, path: str) -> Event | None:
+        row = info.context.reader.event_by_path(path)
+        return Event.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Events, newest first unless `orderBy` says otherwise.")
+    def events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: EventFilter | None = None,
+        order_by: EventOrder | None = None,
+    ) -> EventConnection:
+        query = filter.to_query() if filter else EventQuery()
+        return event_connection(info, query, first, after, order_by or EventOrder.NEWEST_FIRST)
+
+    @strawberry.field(description="Full-text search over titles, bodies and context names, best first.")
+    def search(
+        self,
+        info: Info,
+        query: str,
+        first: int | None = None,
+        after: str | None = None,
+        advanced: Annotated[bool, strawberry.argument(
+            description="Read `query` as an FTS5 expression (AND, OR, NEAR, \"phrases\", prefix*)."
+        )] = False,
+    ) -> SearchConnection:
+        if len(query) > 500:
+            raise UserError("search query too long (500 characters at most)")
+        match = query if advanced else plain_match(query)
+        size = page_size(first)
+        offset = cursors.decode(after, ("s",))[1] + 1 if after else 0
+        reader = info.context.reader
+        try:
+            rows = reader.search(match, first=size + 1, offset=offset) if size else []
+        except SearchSyntaxError as exc:
+            raise UserError(str(exc)) from None
+        edges = [
+            SearchEdge(cursor=cursors.encode("s", offset + index), node=Event.from_row(row),
+                       rank=row["rank"], snippet=row["snippet"] or "")
+            for index, row in enumerate(rows[:size])
+        ]
+        return SearchConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > size, has_previous_page=offset > 0,
+                start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+            ),
+            _count=lambda: _count_search(reader, match),
+        )
+
+    @strawberry.field(description="A context (topic) by exact name.")
+    def context(self, info: Info, name: str) -> Context | None:
+        row = info.context.reader.context_by_name(name)
+        return Context.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Contexts, most events first; `prefix` narrows by name.")
+    def contexts(self, info: Info, first: int | None = None, offset: int = 0,
+                 prefix: str | None = None) -> list[Context]:
+        rows = info.context.reader.contexts(first=page_size(first), offset=_offset(offset), prefix=prefix)
+        return [Context.from_row(row) for row in rows]
+
+    @strawberry.field(description="Number of events per day, month or year, optionally filtered.")
+    def timeline(self, info: Info, interval: Interval = Interval.MONTH,
+                 filter: EventFilter | None = None) -> list[TimelineBucket]:
+        return timeline(info, filter.to_query() if filter else EventQuery(), interval)
+
+    @strawberry.field(description="One day with its events grouped by category; null if it has none.")
+    def day(self, info: Info, date: dt.date) -> Day | None:
+        rows = info.context.reader.days(date.isoformat(), date.isoformat(), first=1, newest_first=True)
+        return Day(date=date, event_count=rows[0]["count"]) if rows else None
+
+    @strawberry.field(description="Days that have events, newest first unless `orderBy` says otherwise.")
+    def days(self, info: Info, date_from: dt.date | None = None, date_to: dt.date | None = None,
+             first: int | None = None, order_by: EventOrder | None = None) -> list[Day]:
+        rows = info.context.reader.days(
+            date_from.isoformat() if date_from else None, date_to.isoformat() if date_to else None,
+            first=page_size(first), newest_first=order_by is not EventOrder.OLDEST_FIRST,
+        )
+        return [Day(date=dt.date.fromisoformat(row["date"]), event_count=row["count"]) for row in rows]
+
+    @strawberry.field(description="Publishers (source names) by number of events citing them.")
+    def publishers(self, info: Info, first: int | None = None, offset: int = 0,
+                   domain: str | None = None) -> list[Publisher]:
+        rows = info.context.reader.publishers(first=page_size(first), offset=_offset(offset), domain=domain)
+        return [Publisher(name=row["name"], domain=row["domain"], event_count=row["event_count"]) for row in rows]
+
+
+def _offset(offset: int) -> int:
+    if not 0 <= offset <= 100_000:
+        raise UserError(f"offset must be between 0 and 100000; got {offset}")
+    return offset
+
+
+def _count_search(reader: Reader, match: str) -> int:
+    try:
+        return reader.count_search(match)
+    except SearchSyntaxError as exc:
+        raise UserError(str(exc)) from None

@@ -1,0 +1,65 @@
+"""The Schema with its guards: depth, aliases and tokens limited; parsing and validation cached;
+unexpected errors masked (logged on the server, a fixed message to the client)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from db.read import QueryTimeout
+
+from .limits import Limits
+from .queries import Query
+from .types import Context, Event
+
+log = logging.getLogger("newsgql")
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError | QueryTimeout):
+        return False
+    log.error("unexpected error in a resolver", exc_info=original)
+    return True
+
+
+class NewsSchema(strawberry.Schema):
+    """Strawberry logs every error with a traceback; ours are expected, and ``_should_mask``
+    already logs the unexpected ones."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        return None
+
+
+def create_schema(limits: Limits | None = None) -> strawberry.Schema:
+    """Build the schema; every server and the SDL export use this one function."""
+    limits = limits or Limits()
+    extensions: list[Any] = [  # instances are the documented way to configure them
+        ParserCache(maxsize=1024),
+        ValidationCache(maxsize=1024),
+        MaxTokensLimiter(max_token_count=limits.max_tokens),
+        QueryDepthLimiter(max_depth=limits.max_depth),
+        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+    ]
+    return NewsSchema(
+        query=Query,
+        types=[Event, Context],
+        extensions=extensions,
+    )
+
+
+def export_sdl() -> str:
+    """The SDL checked in as ``schema.graphql``."""
+    return create_schema().as_str() + "\n"

@@ -1,0 +1,42 @@
+"""Helpers that write small corpora for tests: real files on disk, in the corpus layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EVENT = """### [{date}](/news/{y}/{m}/{d}/index.md)
+
+# {title}
+
+{body}
+
+
+### Source:
+
+{sources}
+
+### Related:
+
+{related}
+"""
+
+
+def event_text(
+    date: str = "2016-12-14",
+    title: str = "Story. Something happens.",
+    body: str = "Something happens.",
+    sources: str = "1. [BBC](http://www.bbc.com/news/1)",
+    related: str = "1. [ Other ](/news/2016/12/7/other.md) _Context: Aleppo, Syria_",
+) -> str:
+    y, m, d = date.split("-")
+    return EVENT.format(date=date, y=y, m=m, d=d, title=title, body=body, sources=sources, related=related)
+
+
+def write(root: Path, relative: str, content: str | bytes) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return path
