@@ -20,6 +20,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from db.read import DEADLINE, QueryTimeout, Reader
 
@@ -164,6 +165,12 @@ class GraphQLEndpoint:
                 params.query, variable_values=params.variables, context_value=Context(self.reader),
                 operation_name=params.operation_name,
             )
+        except CannotGetOperationTypeError:
+            message = (f"Unknown operation named '{params.operation_name}'." if params.operation_name
+                       else "The document has several operations: give `operationName`.")
+            return _error_response(media, 400 if media == GRAPHQL_RESPONSE else 200, message), False
+        except InvalidOperationTypeError as exc:
+            return _error_response(media, 400 if media == GRAPHQL_RESPONSE else 200, str(exc)), False
         finally:
             DEADLINE.reset(token)
         payload: dict[str, Any] = {}

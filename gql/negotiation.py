@@ -29,8 +29,8 @@ def _accepted(header: str) -> list[tuple[str, float, int]]:
 def choose(accept: str | None) -> str | None:
     """The response media type for an ``Accept`` header; None means 406.
 
-    No header means a legacy client: ``application/json``. Among equal qualities the spec's
-    ``application/graphql-response+json`` wins.
+    No header, or only wildcards, means a legacy client: ``application/json``. Among equal
+    qualities the spec's ``application/graphql-response+json`` wins.
     """
     if not accept or not accept.strip():
         return JSON
@@ -38,9 +38,9 @@ def choose(accept: str | None) -> str | None:
     for media, quality, _ in _accepted(accept):
         if quality <= 0:
             continue
-        candidates = (
-            _SUPPORTED if media in ("*/*", "application/*") else (media,) if media in _SUPPORTED else ()
-        )
+        # wildcards are what legacy clients (curl, fetch) send: they get application/json, as
+        # graphql-http (the spec's reference server) does, so they keep 200s for request errors
+        candidates = (JSON,) if media in ("*/*", "application/*") else (media,) if media in _SUPPORTED else ()
         for candidate in candidates:
             rank = (quality, 1 if candidate == GRAPHQL_RESPONSE else 0, candidate)
             if best is None or rank[:2] > best[:2]:

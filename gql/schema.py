@@ -4,6 +4,7 @@ unexpected errors masked (logged on the server, a fixed message to the client)."
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -45,13 +46,13 @@ class NewsSchema(strawberry.Schema):
 def create_schema(limits: Limits | None = None) -> strawberry.Schema:
     """Build the schema; every server and the SDL export use this one function."""
     limits = limits or Limits()
-    extensions: list[Any] = [  # instances are the documented way to configure them
-        ParserCache(maxsize=1024),
-        ValidationCache(maxsize=1024),
-        MaxTokensLimiter(max_token_count=limits.max_tokens),
-        QueryDepthLimiter(max_depth=limits.max_depth),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+    extensions: list[Any] = [  # factories: a fresh extension per request (caches are module-level)
+        partial(ParserCache, maxsize=1024),
+        partial(ValidationCache, maxsize=1024),
+        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+        partial(QueryDepthLimiter, max_depth=limits.max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+        partial(MaskErrors, should_mask_error=_should_mask, error_message="Unexpected error."),
     ]
     return NewsSchema(
         query=Query,

@@ -1,0 +1,53 @@
+"""EXPLAIN QUERY PLAN for every statement of the hot queries: indexes only, no table scans."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gql.app import create_app
+
+HOT = {
+    "Q1": ('query($p: String!) { event(path: $p) { path date title body category sources { name url domain } '
+           'contexts { name } } }'),
+    "Q2": "query Q2 { events(first: 50) { edges { node { path date title sources { name url } } } } }",
+    "Q3": ('query($p: String!) { event(path: $p) { title related { path title event { title date '
+           'sources { name url } } } } }'),
+    "deep": ('query($p: String!) { event(path: $p) { related { event { related { event { related { event '
+             '{ title } } } } } } } }'),
+    "graph": 'query($p: String!) { event(path: $p) { relatedGraph(depth: 3) { nodes { depth } edges { source } } } }',
+    "context": '{ context(name: "Syria") { eventCount events(first: 10) { edges { node { title } } } } }',
+    "filter": ('{ events(first: 10, filter: {contextsAll: ["Syria"], publisher: "BBC", domain: "bbc.co.uk"}) '
+               '{ edges { node { title } } } }'),
+    "search": '{ search(query: "migrant") { edges { node { title } } } }',
+}
+# A scan of a table-valued function or a CTE is a loop over the keys, not over a table.
+ALLOWED = re.compile(r"^(SCAN (json_each|w|walk|CONSTANT ROW)|SCAN [a-z]+ VIRTUAL TABLE|USE TEMP B-TREE|"
+                     r"SEARCH|CORRELATED|LIST SUBQUERY|SCALAR SUBQUERY|COMPOUND|SETUP|RECURSIVE|MATERIALIZE|"
+                     r"CO-ROUTINE|UNION|LEFT-MOST|BLOOM)")
+
+
+@pytest.mark.parametrize("name", list(HOT))
+async def test_hot_statements_use_indexes(sample_db: Path, name: str) -> None:
+    app = create_app(sample_db, max_age=0)
+    statements: list[str] = []
+    app.state.reader.conn.set_trace_callback(statements.append)
+    path = sqlite3.connect(sample_db).execute(
+        "SELECT path FROM events WHERE related_count > 5 AND id IN (SELECT event_id FROM related"
+        " WHERE target_id IS NOT NULL) LIMIT 1").fetchone()[0]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        body = (await http.post("/graphql", json={"query": HOT[name], "variables": {"p": path}})).json()
+    assert "errors" not in body, body
+    plans = sqlite3.connect(sample_db)
+    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert selects
+    for statement in selects:
+        for (_, _, _, detail) in plans.execute("EXPLAIN QUERY PLAN " + statement):
+            # walking the primary key backwards and stopping at LIMIT reads only the page
+            keyset = detail == "SCAN e" and "WHERE 1 ORDER BY e.id" in statement and "LIMIT" in statement
+            fts_internal = detail == "SCAN main.events_fts_config"  # FTS5 reads its one-row config
+            assert ALLOWED.match(detail) or keyset or fts_internal, f"{name}: {detail!r} in {statement}"
