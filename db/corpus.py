@@ -31,20 +31,23 @@ def walk(root: Path) -> list[CorpusFile]:
     if not root.is_dir():
         raise CorpusNotFound(f"corpus directory not found: {root}")
     found: list[CorpusFile] = []
-    for directory, subdirs, files in os.walk(root, followlinks=False, onerror=None):
-        subdirs[:] = [name for name in subdirs if not name.startswith(".")]
-        for name in files:
-            absolute = os.path.join(directory, name)
-            relative = os.path.relpath(absolute, root).replace(os.sep, "/")
-            reason = None
-            if os.path.islink(absolute):
-                reason = "symbolic link not followed (a corpus holds real files only)"
-            found.append(CorpusFile(relative, absolute, reason))
-        for name in list(subdirs):
-            if os.path.islink(os.path.join(directory, name)):
-                link = os.path.relpath(os.path.join(directory, name), root)
-                reason = "symbolic link to a directory not followed"
-                found.append(CorpusFile(link, os.path.join(directory, name), reason))
+    pending = [(str(root), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                relative = prefix + entry.name
+                if entry.is_symlink():
+                    kind = "a directory" if entry.is_dir() else "a file"
+                    reason = f"symbolic link (to {kind}) not followed: a corpus holds real files only"
+                    found.append(CorpusFile(relative, entry.path, reason))
+                elif entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith("."):
+                        pending.append((entry.path, relative + "/"))
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(CorpusFile(relative, entry.path))
+                else:  # a FIFO, socket or device would block or mislead a read
+                    found.append(CorpusFile(relative, entry.path, "not a regular file"))
     if not any(item.relative.endswith(".md") for item in found):
         raise CorpusNotFound(f"no markdown files under {root}")
     return sorted(found, key=_order)

@@ -51,31 +51,26 @@ def parse_link(item: str) -> Link | None:
     return None
 
 
+_PLAIN = r"(?:[^\s()\\]|\\.)"
+# A destination: <anything but '>'>, or text without spaces whose parentheses balance (three
+# levels deep, which covers every real URL); each alternative starts with a distinct character,
+# so matching is linear.
+_NEST3 = rf"\({_PLAIN}*\)"
+_NEST2 = rf"\((?:{_PLAIN}|{_NEST3})*\)"
+_NEST1 = rf"\((?:{_PLAIN}|{_NEST2})*\)"
+_DESTINATION = re.compile(rf"(?:<[^>\n]*>|(?:{_PLAIN}|{_NEST1})*)\)")
+
+
 def _destination_end(item: str, start: int) -> int | None:
     """Index of the ``)`` closing a destination that starts at ``start``, or None."""
-    if item.startswith("<", start):
-        close = item.find(">", start)
-        if close == -1 or not item.startswith(")", close + 1):
-            return None
-        return close + 1
-    depth = 0
-    index = start
-    stop = min(len(item), start + MAX_URL_CHARS)
-    while index < stop:
-        char = item[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char.isspace():
-            return None
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            if depth == 0:
-                return index
-            depth -= 1
-        index += 1
-    return None
+    close = item.find(")", start)
+    if close != -1:
+        plain = item[start:close]
+        if "(" not in plain and "\\" not in plain and not plain.startswith("<") and (not plain or not any(
+                char.isspace() for char in plain)) and close - start <= MAX_URL_CHARS:
+            return close  # the common case: no parentheses inside the URL
+    match = _DESTINATION.match(item, start, min(len(item), start + MAX_URL_CHARS))
+    return match.end() - 1 if match else None
 
 
 def context_text(tail: str) -> str | None:

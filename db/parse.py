@@ -69,21 +69,22 @@ def _event(file: str, day: dt.date, slug: str, lines: list[str], issues: list[Is
     current: str | None = None  # None: before the title; "body"; a section name; "other"
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
-        heading_date = _DATE_HEADING.match(stripped)
-        if heading_date and title is None:
-            _check_heading_date(file, number, heading_date["date"], day, issues)
-            continue
-        title_match = _TITLE.match(stripped)
-        if title_match and title is None:
-            title = title_match["title"].strip()
-            current = "body"
-            continue
-        section = _SECTION.match(stripped) if stripped.startswith("##") else None
-        if section:
-            current = _SECTIONS.get(section["name"].strip().lower(), "other")
-            if current == "other":
-                issues.append(Issue(file, number, f"unknown section {stripped!r} ignored"))
-            continue
+        if stripped.startswith("#"):  # only headings need the patterns below
+            heading_date = _DATE_HEADING.match(stripped) if title is None else None
+            if heading_date:
+                _check_heading_date(file, number, heading_date["date"], day, issues)
+                continue
+            title_match = _TITLE.match(stripped) if title is None else None
+            if title_match:
+                title = title_match["title"].strip()
+                current = "body"
+                continue
+            section = _SECTION.match(stripped) if stripped.startswith("##") else None
+            if section:
+                current = _SECTIONS.get(section["name"].strip().lower(), "other")
+                if current == "other":
+                    issues.append(Issue(file, number, f"unknown section {stripped!r} ignored"))
+                continue
         if current == "body":
             body.append(line.rstrip())
         elif current in sections and stripped:
@@ -163,7 +164,7 @@ def _related(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> li
             issues.append(Issue(file, number, f"related item without a link skipped: {line[:80]!r}"))
             continue
         try:
-            target = canonical_path(urlsplit(link.url).path)
+            target = canonical_path(_url_path(link.url))
         except PathError as exc:
             issues.append(Issue(file, number, f"related link skipped: {exc}"))
             continue
@@ -191,10 +192,15 @@ def _day_page(file: str, day: dt.date, lines: list[str], issues: list[Issue]) ->
         if link is None:
             continue
         try:
-            entries.append((canonical_path(urlsplit(link.url).path), category))
+            entries.append((canonical_path(_url_path(link.url)), category))
         except PathError as exc:
             issues.append(Issue(file, number, f"day page entry skipped: {exc}"))
     return DayPage(day.isoformat(), tuple(entries))
+
+
+def _url_path(url: str) -> str:
+    """The path part of a link; corpus links are nearly always bare paths, so skip urlsplit then."""
+    return urlsplit(url).path if ("://" in url or "?" in url or "#" in url) else url
 
 
 def domain_of(url: str) -> str | None:

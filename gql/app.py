@@ -34,8 +34,12 @@ def create_app(
     limits: Limits | None = None,
     cors_origins: list[str] | None = None,
     max_age: int = 3600,
+    compiled: bool = True,
 ) -> Starlette:
-    """Serve one database file read-only: ``/graphql`` (API + GraphiQL), ``/healthz``, ``/schema.graphql``."""
+    """Serve one database file read-only: ``/graphql`` (API + GraphiQL), ``/healthz``, ``/schema.graphql``.
+
+    ``compiled=False`` answers every query through the resolvers (the reference path).
+    """
     limits = limits or Limits()
     reader = Reader(db_path)
     schema = create_schema(limits)
@@ -43,7 +47,7 @@ def create_app(
     graphiql_page = STATIC / "graphiql" / "index.html"
     endpoint = GraphQLEndpoint(
         schema, reader, limits, graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None,
-        max_age=max_age,
+        max_age=max_age, compiled=compiled,
     )
 
     async def healthz(request: Request) -> Response:
@@ -74,6 +78,7 @@ def create_app(
         lifespan=_closing(reader),
     )
     app.state.reader = reader
+    app.state.endpoint = endpoint
     return app
 
 
@@ -96,4 +101,5 @@ def app_from_env() -> Starlette:
     return create_app(
         os.environ["NEWSGQL_DB"], limits=limits, cors_origins=origins,
         max_age=int(os.environ.get("NEWSGQL_MAX_AGE", "3600")),
+        compiled=os.environ.get("NEWSGQL_COMPILED", "1") != "0",
     )

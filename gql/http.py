@@ -25,6 +25,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from db.read import DEADLINE, QueryTimeout, Reader
 
 from .context import Context
+from .fastpath import FastPath
 from .limits import Limits
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
 
@@ -81,10 +82,12 @@ class GraphQLEndpoint:
     """Starlette endpoint: negotiate, read parameters, execute, answer with the right status."""
 
     def __init__(self, schema: strawberry.Schema, reader: Reader, limits: Limits, *,
-                 graphiql: bytes | None, max_age: int = 3600, cache: ResponseCache | None = None) -> None:
+                 graphiql: bytes | None, max_age: int = 3600, cache: ResponseCache | None = None,
+                 compiled: bool = True) -> None:
         self.schema, self.reader, self.limits = schema, reader, limits
         self.graphiql, self.max_age = graphiql, max_age
         self.cache = cache if cache is not None else ResponseCache()
+        self.fast = FastPath(reader) if compiled else None
         self.etag_prefix = (reader.fingerprint or "nofingerprint")[:16]
 
     async def handle(self, request: Request) -> Response:
@@ -161,6 +164,11 @@ class GraphQLEndpoint:
             return Response(cached, media_type=_content_type(media)), True
         token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
         try:
+            if self.fast is not None:
+                body = self.fast.answer(params.query, params.operation_name, params.variables)
+                if body is not None:
+                    self.cache.put(key, body)
+                    return Response(body, media_type=_content_type(media)), True
             result = await self.schema.execute(
                 params.query, variable_values=params.variables, context_value=Context(self.reader),
                 operation_name=params.operation_name,
@@ -182,6 +190,8 @@ class GraphQLEndpoint:
             payload["data"] = result.data
         body = orjson.dumps(payload)
         status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
+        if not request_error and self.fast is not None and not self.fast.knows(params.query, params.operation_name):
+            self.fast.learn(params.query, params.operation_name)
         if not errors:
             self.cache.put(key, body)
         return Response(body, status_code=status, media_type=_content_type(media)), not errors

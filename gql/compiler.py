@@ -1,0 +1,306 @@
+"""Compile a GraphQL selection into ONE SQL statement that builds the whole answer as JSON.
+
+This is what Hasura and PostGraphile do: SQLite's ``json_object`` / ``json_group_array`` nest
+the answer in the database, and Python only wraps the text in ``{"data": ...}``. It covers
+the hot shapes (``event``, ``events`` and everything nested under an event: sources, contexts,
+related links, related events, recursively). Anything else (fragments, directives, other
+fields, arguments that would be errors) is not compiled: the Strawberry resolvers answer it,
+and the tests compare both paths on the same queries.
+
+No user text enters the SQL: field names are matched against fixed fragments below, and
+response keys (aliases) and argument values are bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    EnumValueNode,
+    FieldNode,
+    IntValueNode,
+    NullValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    value_from_ast_untyped,
+)
+
+from db.paths import PathError, canonical_path
+
+from . import cursors
+from .errors import UserError
+from .limits import DEFAULT_PAGE, MAX_PAGE
+
+
+class Unsupported(Exception):
+    """This document (or these variables) must go through the resolvers."""
+
+
+@dataclass
+class Plan:
+    """A compiled operation: SQL with ``?`` parameters, and how to fill them from variables."""
+
+    sql: str
+    binders: list[Callable[[dict[str, Any]], Any]]
+
+    def bind(self, variables: dict[str, Any] | None) -> list[Any]:
+        """Parameter values for one request; Unsupported when the resolvers must answer."""
+        values = variables or {}
+        return [binder(values) for binder in self.binders]
+
+
+EVENT_SCALARS = {
+    "path": "{e}.path", "date": "{e}.date", "title": "{e}.title", "story": "{e}.story", "body": "{e}.body",
+    "category": "{e}.category", "sourceCount": "{e}.source_count", "relatedCount": "{e}.related_count",
+    "id": "gql_id('Event', {e}.id)",
+}
+SOURCE_SCALARS = {"name": "s.name", "url": "s.url", "domain": "s.domain"}
+CONTEXT_SCALARS = {"name": "c.name", "eventCount": "coalesce(c.event_count, 0)", "id": "gql_id('Context', c.id)"}
+RELATED_SCALARS = {"path": "r.target_path", "title": "r.title"}
+
+
+@dataclass
+class _Builder:
+    variable_defaults: dict[str, Any]
+    binders: list[Callable[[dict[str, Any]], Any]] = field(default_factory=list)
+    aliases: int = 0
+
+    # -- parameters -----------------------------------------------------------------------------
+
+    def constant(self, value: Any) -> str:
+        def bind(_values: dict[str, Any]) -> Any:
+            return value
+
+        self.binders.append(bind)
+        return f"?{len(self.binders)}"
+
+    def argument(self, node: ValueNode | None, convert: Callable[[Any], Any]) -> str:
+        """A parameter filled from a literal or a variable, through ``convert`` at bind time."""
+        if node is None:
+            literal: Any = None
+            self.binders.append(lambda _values: convert(literal))
+        elif isinstance(node, VariableNode):
+            name, default = node.name.value, self.variable_defaults.get(node.name.value)
+            self.binders.append(lambda values: convert(values.get(name, default)))
+        elif isinstance(node, StringValueNode | IntValueNode | NullValueNode | EnumValueNode):
+            literal = value_from_ast_untyped(node) if not isinstance(node, EnumValueNode) else node.value
+            self.binders.append(lambda _values: convert(literal))
+        else:
+            raise Unsupported("argument shape")
+        return f"?{len(self.binders)}"
+
+    def alias(self, prefix: str) -> str:
+        self.aliases += 1
+        return f"{prefix}{self.aliases}"
+
+    # -- objects ---------------------------------------------------------------------------------
+
+    def object(self, selections: FieldNode, typename: str, scalars: dict[str, str], alias: str,
+               nested: Callable[[FieldNode], str] | None = None) -> str:
+        """``json_object(key, value, ...)`` in selection order, keys bound as parameters."""
+        if selections.selection_set is None:
+            raise Unsupported("object without selection")
+        parts: list[str] = []
+        for selection in selections.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives:
+                raise Unsupported("fragments and directives")
+            name = selection.name.value
+            key = self.constant((selection.alias or selection.name).value)
+            if name == "__typename":
+                parts.append(f"{key}, {self.constant(typename)}")
+            elif name in scalars and not selection.arguments:
+                parts.append(f"{key}, {scalars[name].format(e=alias)}")
+            elif nested is not None:
+                parts.append(f"{key}, {nested(selection)}")
+            else:
+                raise Unsupported(f"field {typename}.{name}")
+        if not parts:
+            raise Unsupported("empty selection")
+        return f"json_object({', '.join(parts)})"
+
+    def event(self, node: FieldNode, alias: str) -> str:
+        def nested(selection: FieldNode) -> str:
+            name = selection.name.value
+            if selection.arguments:
+                raise Unsupported(f"arguments on Event.{name}")
+            if name == "sources":
+                inner = self.object(selection, "Source", SOURCE_SCALARS, "s")
+                return (f"json((SELECT json_group_array({inner}) FROM (SELECT name, url, domain FROM sources"
+                        f" WHERE event_id = {alias}.id ORDER BY position) s))")
+            if name == "contexts":
+                return self.context_list(selection, "event_contexts x JOIN contexts c ON c.id = x.context_id"
+                                         f" WHERE x.event_id = {alias}.id", "c.name")
+            if name == "related":
+                return self.related(selection, alias)
+            raise Unsupported(f"field Event.{name}")
+
+        return self.object(node, "Event", EVENT_SCALARS, alias, nested)
+
+    def context_list(self, node: FieldNode, links: str, order: str) -> str:
+        """Contexts reached through ``links`` (a FROM ... WHERE over a link table ``x``)."""
+        inner = self.object(node, "Context", CONTEXT_SCALARS, "c")
+        return (f"json((SELECT json_group_array({inner}) FROM (SELECT c.id, c.name, c.event_count FROM {links}"
+                f" ORDER BY {order}) c))")
+
+    def related(self, node: FieldNode, alias: str) -> str:
+        target = self.alias("e")
+
+        def nested(selection: FieldNode) -> str:
+            name = selection.name.value
+            if selection.arguments:
+                raise Unsupported(f"arguments on RelatedEvent.{name}")
+            if name == "event":
+                inner = self.event(selection, target)
+                return f"json((SELECT {inner} FROM events {target} WHERE {target}.id = r.target_id))"
+            if name == "contexts":
+                return self.context_list(selection, "related_contexts x JOIN contexts c ON c.id = x.context_id"
+                                         " WHERE x.related_id = r.id", "x.position")
+            raise Unsupported(f"field RelatedEvent.{name}")
+
+        inner = self.object(node, "RelatedEvent", RELATED_SCALARS, "r", nested)
+        return (f"json((SELECT json_group_array({inner}) FROM (SELECT id, target_path, target_id, title FROM related"
+                f" WHERE event_id = {alias}.id ORDER BY position) r))")
+
+    # -- root fields -----------------------------------------------------------------------------
+
+    def root(self, node: FieldNode, counts: dict[str, int]) -> str:
+        if node.directives:
+            raise Unsupported("directives")
+        name = node.name.value
+        arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
+        if name == "event" and set(arguments) == {"path"}:
+            alias = self.alias("e")
+            inner = self.event(node, alias)
+            path = self.argument(arguments["path"], _path)
+            return f"json((SELECT {inner} FROM events {alias} WHERE {alias}.path = {path}))"
+        if name == "events" and set(arguments) <= {"first", "after", "orderBy"}:
+            return self.events(node, arguments, counts)
+        if name == "__typename":
+            return self.constant("Query")
+        raise Unsupported(f"root field {name}")
+
+    def events(self, node: FieldNode, arguments: dict[str, ValueNode], counts: dict[str, int]) -> str:
+        order = arguments.get("orderBy")
+        if order is not None and not isinstance(order, EnumValueNode | NullValueNode):
+            raise Unsupported("orderBy from a variable")
+        newest = not (isinstance(order, EnumValueNode) and order.value == "OLDEST_FIRST")
+        direction, compare = ("DESC", "<") if newest else ("ASC", ">")
+        page = self.alias("p")
+        alias = self.alias("e")
+        first = self.argument(arguments.get("first"), _first)
+        after = self.argument(arguments.get("after"), _after)
+
+        def page_sql(extra: int) -> str:
+            return (f"SELECT e.* FROM events e WHERE ({after} IS NULL OR e.id {compare} {after})"
+                    f" ORDER BY e.id {direction} LIMIT {first} + {extra}")
+
+        if node.selection_set is None:
+            raise Unsupported("no selection")
+        parts: list[str] = []
+        for selection in node.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+                raise Unsupported("connection selection")
+            key = self.constant((selection.alias or selection.name).value)
+            name = selection.name.value
+            if name == "totalCount":
+                parts.append(f"{key}, {self.constant(counts['events'])}")
+            elif name == "__typename":
+                parts.append(f"{key}, {self.constant('EventConnection')}")
+            elif name == "edges":
+                edge = self.edge(selection, alias)
+                parts.append(f"{key}, json((SELECT json_group_array({edge}) FROM ({page_sql(0)}) {alias}))")
+            elif name == "pageInfo":
+                parts.append(f"{key}, {self.page_info(selection, page, page_sql, direction, first, after)}")
+            else:
+                raise Unsupported(f"field EventConnection.{name}")
+        return f"json_object({', '.join(parts)})"
+
+    def edge(self, node: FieldNode, alias: str) -> str:
+        def nested(selection: FieldNode) -> str:
+            if selection.name.value == "node" and not selection.arguments:
+                return self.event(selection, alias)
+            raise Unsupported(f"field EventEdge.{selection.name.value}")
+
+        return self.object(node, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, alias, nested)
+
+    def page_info(self, node: FieldNode, page: str, page_sql: Callable[[int], str], direction: str,
+                  first: str, after: str) -> str:
+        if node.selection_set is None:
+            raise Unsupported("no selection")
+        parts: list[str] = []
+        reverse = "ASC" if direction == "DESC" else "DESC"
+        for selection in node.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+                raise Unsupported("pageInfo selection")
+            key = self.constant((selection.alias or selection.name).value)
+            name = selection.name.value
+            if name == "hasNextPage":
+                value = f"json(CASE WHEN (SELECT count(*) FROM ({page_sql(1)})) > {first} THEN 'true' ELSE 'false' END)"
+            elif name == "hasPreviousPage":
+                value = f"json(CASE WHEN {after} IS NULL THEN 'false' ELSE 'true' END)"
+            elif name in ("startCursor", "endCursor"):
+                way = direction if name == "startCursor" else reverse
+                value = f"(SELECT gql_id('e', {page}.id) FROM ({page_sql(0)}) {page} ORDER BY {page}.id {way} LIMIT 1)"
+            elif name == "__typename":
+                value = self.constant("PageInfo")
+            else:
+                raise Unsupported(f"field PageInfo.{name}")
+            parts.append(f"{key}, {value}")
+        return f"json_object({', '.join(parts)})"
+
+
+def _path(value: Any) -> str | None:
+    if not isinstance(value, str):
+        raise Unsupported("path must be a string")
+    try:
+        return canonical_path(value)
+    except PathError:
+        return None
+
+
+def _first(value: Any) -> int:
+    if value is None:
+        return DEFAULT_PAGE
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE:
+        raise Unsupported("first out of range: the resolvers give the error")
+    return value
+
+
+def _after(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Unsupported("after must be a string")
+    try:
+        return cursors.decode(value, ("e",))[1]
+    except UserError:
+        raise Unsupported("bad cursor: the resolvers give the error") from None
+
+
+def compile_operation(document: DocumentNode, operation_name: str | None, counts: dict[str, int]) -> Plan:
+    """Compile the chosen query operation; raise Unsupported if any part needs the resolvers."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != len(document.definitions):
+        raise Unsupported("fragments")
+    chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
+    if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY or chosen[0].directives:
+        raise Unsupported("operation")
+    operation = chosen[0]
+    defaults = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or () if definition.default_value is not None
+    }
+    builder = _Builder(defaults)
+    parts: list[str] = []
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            raise Unsupported("fragments")
+        key = builder.constant((selection.alias or selection.name).value)
+        parts.append(f"{key}, {builder.root(selection, counts)}")
+    return Plan(sql=f"SELECT json_object({', '.join(parts)})", binders=builder.binders)

@@ -1,0 +1,65 @@
+"""Answer known query shapes with one compiled SQL statement instead of the resolvers.
+
+A document is compiled only after the resolvers have answered it once without a request
+error: parsing, validation and every limit (depth, aliases, tokens) have then been applied by
+Strawberry, so the fast path never answers a document the schema would reject. Arguments that
+would be errors (``first: 1000``, a bad cursor, a wrong variable type) send the request back
+to the resolvers, which produce the proper error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import OrderedDict
+from typing import Any
+
+from graphql import GraphQLSyntaxError, parse
+
+from db.read import QueryTimeout, Reader
+
+from . import cursors
+from .compiler import Plan, Unsupported, compile_operation
+
+MAX_PLANS = 2048
+log = logging.getLogger("newsgql")
+
+
+class FastPath:
+    """Per-process cache of compiled plans keyed by (document, operation name)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        reader.conn.create_function("gql_id", 2, cursors.encode, deterministic=True)
+        self.counts = {"events": int(reader.meta.get("events", 0))}
+        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+
+    def knows(self, query: str, operation: str | None) -> bool:
+        return (query, operation) in self._plans
+
+    def learn(self, query: str, operation: str | None) -> None:
+        """Compile a document the resolvers just answered cleanly (or remember it can't be)."""
+        plan: Plan | None
+        try:
+            plan = compile_operation(parse(query, no_location=True), operation, self.counts)
+        except (Unsupported, GraphQLSyntaxError):
+            plan = None
+        except Exception:
+            log.exception("compiling a query failed; the resolvers will answer it")
+            plan = None
+        self._plans[(query, operation)] = plan
+        while len(self._plans) > MAX_PLANS:
+            self._plans.popitem(last=False)
+
+    def answer(self, query: str, operation: str | None, variables: dict[str, Any] | None) -> bytes | None:
+        """The full response body, or None when the resolvers must answer."""
+        plan = self._plans.get((query, operation))
+        if plan is None:
+            return None
+        try:
+            values = plan.bind(variables)
+            rows = self.reader.rows(plan.sql, values)
+        except (Unsupported, QueryTimeout, sqlite3.Error):
+            return None
+        answer: str = rows[0][0]
+        return b'{"data":' + answer.encode() + b"}"

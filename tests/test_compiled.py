@@ -1,0 +1,90 @@
+"""The compiled path (one SQL statement per query) answers exactly as the resolvers do."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gql.app import create_app
+
+EVENT = """path date title story body category sourceCount relatedCount __typename id
+  sources { name url domain __typename }
+  contexts { name eventCount id }
+  related { path title contexts { name } event { title date sources { url } related { path event { title } } } }"""
+
+CASES: list[tuple[str, dict[str, Any]]] = [
+    (f"query($p: String!) {{ event(path: $p) {{ {EVENT} }} }}", {}),
+    ("query($p: String!) { a: event(path: $p) { t: title } b: event(path: $p) { path } }", {}),
+    ('{ event(path: "/news/2015/9/1/nope") { title } missing: event(path: "not a path") { title } }', {}),
+    ("query Q2 { events(first: 50) { edges { node { path date title sources { name url } } } } }", {}),
+    ("query($n: Int, $a: String) { events(first: $n, after: $a) { totalCount __typename "
+     "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { title } } } }",
+     {"n": 7}),
+    ("{ events(first: 5, orderBy: OLDEST_FIRST) { pageInfo { endCursor hasNextPage } edges { node { date } } } }", {}),
+    ("{ events { edges { node { path } } } __typename }", {}),
+    ("query($p: String!, $q: String! = \"/news/2016/12/14/aleppo-offensive-november-december-2016-shelling-"
+     "breaks-the-ceasefire-in-aleppo-causing-disruption-to-the-evacuation-of-rebels-and-civi\") "
+     "{ a: event(path: $q) { title } b: event(path: $p) { title } }", {}),
+]
+
+
+def event_paths(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute(
+            "SELECT path FROM events ORDER BY related_count DESC, source_count DESC LIMIT 5")]
+
+
+async def answers(db: Path, compiled: bool, query: str, variables: dict[str, Any]) -> list[Any]:
+    app = create_app(db, compiled=compiled, max_age=0)
+    app.state.endpoint.cache.max_entries = 0  # every request answered afresh
+    out = []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        for path in event_paths(db):
+            values = {"p": path, **variables}
+            for _ in range(2):  # the second request takes the compiled path, when there is one
+                response = await http.post("/graphql", json={"query": query, "variables": values})
+                out.append((response.status_code, response.json()))
+    return out
+
+
+@pytest.mark.parametrize(("query", "variables"), CASES)
+async def test_compiled_equals_resolvers(sample_db: Path, query: str, variables: dict[str, Any]) -> None:
+    reference = await answers(sample_db, False, query, variables)
+    fast = await answers(sample_db, True, query, variables)
+    assert fast == reference
+    assert all("errors" not in body for _, body in reference)
+
+
+async def test_compiled_path_is_taken_with_one_statement(sample_db: Path) -> None:
+    app = create_app(sample_db, max_age=0)
+    statements: list[str] = []
+    app.state.reader.conn.set_trace_callback(statements.append)
+    query = f"query($p: String!) {{ event(path: $p) {{ {EVENT} }} }}"
+    paths = event_paths(sample_db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        await http.post("/graphql", json={"query": query, "variables": {"p": paths[0]}})
+        statements.clear()
+        response = await http.post("/graphql", json={"query": query, "variables": {"p": paths[1]}})
+    assert response.json()["data"]["event"]["path"] == paths[1]
+    assert len(statements) == 1 and statements[0].startswith("SELECT json_object(")
+
+
+@pytest.mark.parametrize(("query", "variables"), [
+    ("query($n: Int) { events(first: $n) { totalCount } }", {"n": 1000}),
+    ("query($n: Int) { events(first: $n) { totalCount } }", {"n": "x"}),
+    ("query($a: String) { events(first: 1, after: $a) { totalCount } }", {"a": "garbage"}),
+    ("query($p: String!) { event(path: $p) { title } }", {"p": 5}),
+    ("query($p: String!) { event(path: $p) { title } }", {}),
+])
+async def test_bad_arguments_fall_back_to_the_resolvers_errors(sample_db: Path, query: str,
+                                                                variables: dict[str, Any]) -> None:
+    app = create_app(sample_db, max_age=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        good = {"n": 2, "a": None, "p": event_paths(sample_db)[0]}
+        await http.post("/graphql", json={"query": query, "variables": good})  # learn the document
+        response = await http.post("/graphql", json={"query": query, "variables": variables})
+    assert response.json()["errors"][0]["message"]
