@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from db.read import Reader
 
 from . import __version__
-from .http import GraphQLEndpoint
+from .http import GraphQLEndpoint, ResponseCache
 from .limits import Limits
 from .schema import create_schema
 
@@ -35,10 +35,12 @@ def create_app(
     cors_origins: list[str] | None = None,
     max_age: int = 3600,
     compiled: bool = True,
+    response_cache: bool = True,
 ) -> Starlette:
     """Serve one database file read-only: ``/graphql`` (API + GraphiQL), ``/healthz``, ``/schema.graphql``.
 
-    ``compiled=False`` answers every query through the resolvers (the reference path).
+    ``compiled=False`` answers every query through the resolvers (the reference path);
+    ``response_cache=False`` answers every request afresh (for benchmarks of the cold path).
     """
     limits = limits or Limits()
     reader = Reader(db_path)
@@ -47,7 +49,7 @@ def create_app(
     graphiql_page = STATIC / "graphiql" / "index.html"
     endpoint = GraphQLEndpoint(
         schema, reader, limits, graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None,
-        max_age=max_age, compiled=compiled,
+        max_age=max_age, compiled=compiled, cache=ResponseCache() if response_cache else ResponseCache(0, 0),
     )
 
     async def healthz(request: Request) -> Response:
@@ -102,4 +104,5 @@ def app_from_env() -> Starlette:
         os.environ["NEWSGQL_DB"], limits=limits, cors_origins=origins,
         max_age=int(os.environ.get("NEWSGQL_MAX_AGE", "3600")),
         compiled=os.environ.get("NEWSGQL_COMPILED", "1") != "0",
+        response_cache=os.environ.get("NEWSGQL_RESPONSE_CACHE", "1") != "0",
     )

@@ -127,10 +127,14 @@ def _summary(s: BuildSummary, output: Path) -> str:
               envvar="NEWSGQL_TIME_LIMIT", help="Seconds of SQL time per query.")
 @click.option("--max-age", default=3600, show_default=True, type=int, envvar="NEWSGQL_MAX_AGE",
               help="Cache-Control max-age of GET answers.")
+@click.option("--compile/--no-compile", "compiled", default=True, show_default=True, envvar="NEWSGQL_COMPILED",
+              help="Answer known query shapes with one compiled SQL statement (off: resolvers only).")
+@click.option("--response-cache/--no-response-cache", default=True, show_default=True,
+              envvar="NEWSGQL_RESPONSE_CACHE", help="Keep finished answers in memory (the file never changes).")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(database: str | None, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
-          time_limit: float, max_age: int, log_level: str) -> None:
+          time_limit: float, max_age: int, compiled: bool, response_cache: bool, log_level: str) -> None:
     """Serve a database over GraphQL (GraphiQL at /graphql). No DATABASE: the bundled sample.
 
     Example: newsgql serve news.db --port 8000 --workers 2
@@ -147,6 +151,7 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
     os.environ.update({
         "NEWSGQL_DB": str(path.resolve()), "NEWSGQL_CORS_ORIGINS": ",".join(origins),
         "NEWSGQL_TIME_LIMIT": str(time_limit), "NEWSGQL_MAX_AGE": str(max_age),
+        "NEWSGQL_COMPILED": "1" if compiled else "0", "NEWSGQL_RESPONSE_CACHE": "1" if response_cache else "0",
     })
     click.echo(f"Serving {path} on http://{host}:{port}/graphql (GraphiQL in a browser)", err=True,
                color=_color())

@@ -69,7 +69,7 @@ class ResponseCache:
         return body
 
     def put(self, key: bytes, body: bytes) -> None:
-        if len(body) > self.max_bytes // 16 or key in self._items:
+        if not self.max_entries or len(body) > self.max_bytes // 16 or key in self._items:
             return
         self._items[key] = body
         self._bytes += len(body)
