@@ -23,7 +23,7 @@ def decode(text: str, kinds: tuple[str, ...], what: str = "cursor") -> tuple[str
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise UserError(f"invalid {what}: {text[:40]!r}") from None
     if kind not in kinds or number < 0:
-        raise UserError(f"invalid {what}: {text[:40]!r} is not a {'/'.join(kinds)} {what}")
+        raise UserError(f"invalid {what}: {text[:40]!r} does not belong here")
     return kind, number
 
 

@@ -35,11 +35,14 @@ from .types import (
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def plain_match(text: str) -> str:
-    """User words -> an FTS5 expression that cannot be a syntax error: every word quoted."""
+def plain_match(text: str) -> str | None:
+    """User words -> an FTS5 expression that cannot be a syntax error: every word quoted.
+
+    None when the text has no words at all: nothing can match, so the answer is empty.
+    """
     words = _WORD.findall(text)[:32]
     if not words:
-        raise UserError("search query has no words")
+        return None
     quoted = [f'"{word}"' for word in words]
     quoted[-1] += "*"  # the last word may be typed in part, as in a search box
     return " ".join(quoted)
@@ -94,7 +97,7 @@ class Query:
         offset = cursors.decode(after, ("s",))[1] + 1 if after else 0
         reader = info.context.reader
         try:
-            rows = reader.search(match, first=size + 1, offset=offset) if size else []
+            rows = reader.search(match, first=size + 1, offset=offset) if size and match else []
         except SearchSyntaxError as exc:
             raise UserError(str(exc)) from None
         edges = [
@@ -108,7 +111,7 @@ class Query:
                 has_next_page=len(rows) > size, has_previous_page=offset > 0,
                 start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
             ),
-            _count=lambda: _count_search(reader, match),
+            _count=lambda: _count_search(reader, match) if match else 0,
         )
 
     @strawberry.field(description="A context (topic) by exact name.")

@@ -55,9 +55,19 @@ async def test_unknown_operation_name(client: httpx.AsyncClient) -> None:
     assert response.status_code == 400 and "Nope" in response.json()["errors"][0]["message"]
 
 
-async def test_field_error_keeps_data_and_200(client: httpx.AsyncClient) -> None:
-    response = await client.post("/graphql", json={"query": '{ a: events(first: 1) { totalCount } '
-                                                   'b: events(first: 1000) { totalCount } }'}, headers={"accept": GQL})
+async def test_out_of_range_literal_is_a_validation_error(client: httpx.AsyncClient) -> None:
+    response = await client.post("/graphql", json={"query": "{ events(first: 1000) { totalCount } }"},
+                                 headers={"accept": GQL})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["message"] == "first must be between 0 and 100; got 1000"
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "path" not in error
+
+
+async def test_out_of_range_variable_is_a_field_error_with_200(client: httpx.AsyncClient) -> None:
+    query = "query($n: Int) { a: events(first: 1) { totalCount } b: events(first: $n) { totalCount } }"
+    response = await client.post("/graphql", json={"query": query, "variables": {"n": 1000}},
+                                 headers={"accept": GQL})
     body = response.json()
     assert response.status_code == 200
     assert body["data"] is None  # `events` is non-null, so its error nulls the whole data
