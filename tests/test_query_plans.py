@@ -15,6 +15,8 @@ HOT = {
     "Q1": ('query($p: String!) { event(path: $p) { path date title body category sources { name url domain } '
            'contexts { name } } }'),
     "Q2": "query Q2 { events(first: 50) { edges { node { path date title sources { name url } } } } }",
+    "page": ('{ events(first: 5, after: "ZToxMDA") { pageInfo { hasNextPage endCursor startCursor } '
+             "edges { cursor node { title } } } }"),
     "Q3": ('query($p: String!) { event(path: $p) { title related { path title event { title date '
            'sources { name url } } } } }'),
     "deep": ('query($p: String!) { event(path: $p) { related { event { related { event { related { event '
@@ -39,14 +41,24 @@ async def test_hot_statements_use_indexes(sample_db: Path, name: str) -> None:
     path = sqlite3.connect(sample_db).execute(
         "SELECT path FROM events WHERE related_count > 5 AND id IN (SELECT event_id FROM related"
         " WHERE target_id IS NOT NULL) LIMIT 1").fetchone()[0]
+    app.state.endpoint.cache.max_entries = 0
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-        body = (await http.post("/graphql", json={"query": HOT[name], "variables": {"p": path}})).json()
-    assert "errors" not in body, body
+        for _ in range(2):  # the second answer comes from the compiled statement, where there is one
+            body = (await http.post("/graphql", json={"query": HOT[name], "variables": {"p": path}})).json()
+            assert "errors" not in body, body
     plans = sqlite3.connect(sample_db)
+    plans.create_function("gql_id", 2, lambda kind, pk: f"{kind}:{pk}")
     selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert selects
+    if name in ("Q1", "Q2", "Q3", "page"):
+        assert any(s.startswith("SELECT json_object(") for s in selects)  # the compiled statement too
+    tables = {row[0] for row in plans.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for statement in selects:
+        table_aliases = {alias for table, alias in re.findall(r"FROM (\w+) (\w+)", statement) if table in tables}
         for (_, _, _, detail) in plans.execute("EXPLAIN QUERY PLAN " + statement):
+            scanned = detail.split()[1] if detail.startswith("SCAN ") else ""
+            if scanned and scanned not in tables | table_aliases and not detail.endswith("VIRTUAL TABLE"):
+                continue  # a scan of a subquery's few rows (already fetched through an index)
             # walking the primary key backwards and stopping at LIMIT reads only the page
             keyset = detail == "SCAN e" and "WHERE 1 ORDER BY e.id" in statement and "LIMIT" in statement
             fts_internal = detail == "SCAN main.events_fts_config"  # FTS5 reads its one-row config
