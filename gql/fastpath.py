@@ -42,7 +42,8 @@ class FastPath:
         plan: Plan | None
         try:
             plan = compile_operation(parse(query, no_location=True), operation, self.counts)
-            self.reader.explain(plan.sql)  # SQLite must accept it (very deep nesting overflows its parser)
+            # SQLite must accept it: very deep nesting overflows its parser
+            self.reader.explain(plan.sql, [None] * len(plan.binders))
         except (Unsupported, GraphQLSyntaxError, sqlite3.OperationalError):
             plan = None
         except Exception:
