@@ -69,7 +69,8 @@ RELATED_SCALARS = {"path": "r.target_path", "title": "r.title"}
 class _Builder:
     variable_defaults: dict[str, Any]
     binders: list[Callable[[dict[str, Any]], Any]] = field(default_factory=list)
-    aliases: int = 0
+    id_sets: list[str] = field(default_factory=list)  # CTEs: which events each level needs
+    levels: list[str] = field(default_factory=list)  # CTEs: each level's JSON, deepest first
 
     # -- parameters -----------------------------------------------------------------------------
 
@@ -94,10 +95,6 @@ class _Builder:
         else:
             raise Unsupported("argument shape")
         return f"?{len(self.binders)}"
-
-    def alias(self, prefix: str) -> str:
-        self.aliases += 1
-        return f"{prefix}{self.aliases}"
 
     # -- objects ---------------------------------------------------------------------------------
 
@@ -124,7 +121,25 @@ class _Builder:
             raise Unsupported("empty selection")
         return f"json_object({', '.join(parts)})"
 
-    def event(self, node: FieldNode, alias: str) -> str:
+    def id_set(self, sql: str) -> str:
+        """A CTE of event ids some level needs; returns its name."""
+        name = f"i{len(self.id_sets) + 1}"
+        self.id_sets.append(f"{name}(id) AS MATERIALIZED ({sql})")
+        return name
+
+    def level(self, node: FieldNode, ids: str) -> str:
+        """The JSON of one event selection for every event in ``ids``, as a CTE ``(id, v)``.
+
+        Each level of related events is its own CTE, so the SQL nests no deeper for ten hops
+        than for one (SQLite's parser has a fixed stack), and each level is computed once.
+        """
+        value = self.event(node, "e", ids)
+        name = f"j{ids[1:]}_{len(self.levels) + 1}"
+        self.levels.append(f"{name}(id, v) AS MATERIALIZED (SELECT e.id, {value} FROM events e"
+                           f" WHERE e.id IN (SELECT id FROM {ids}))")
+        return name
+
+    def event(self, node: FieldNode, alias: str, ids: str) -> str:
         def nested(selection: FieldNode) -> str:
             name = selection.name.value
             if selection.arguments:
@@ -137,7 +152,7 @@ class _Builder:
                 return self.context_list(selection, "event_contexts x JOIN contexts c ON c.id = x.context_id"
                                          f" WHERE x.event_id = {alias}.id", "c.name")
             if name == "related":
-                return self.related(selection, alias)
+                return self.related(selection, alias, ids)
             raise Unsupported(f"field Event.{name}")
 
         return self.object(node, "Event", EVENT_SCALARS, alias, nested)
@@ -148,29 +163,28 @@ class _Builder:
         return (f"json((SELECT json_group_array({inner}) FROM (SELECT c.id, c.name, c.event_count FROM {links}"
                 f" ORDER BY {order}) c))")
 
-    def related(self, node: FieldNode, alias: str) -> str:
-        """Related links joined to their target events in one subquery per hop.
-
-        Derived tables would nest the SQL too deeply for SQLite's parser after a few hops, so
-        links are read straight through the ``(event_id, position)`` index, which yields them in
-        position order (the tests compare every answer with the resolvers').
-        """
-        target = self.alias("e")
+    def related(self, node: FieldNode, alias: str, ids: str) -> str:
+        targets: str | None = None
 
         def nested(selection: FieldNode) -> str:
+            nonlocal targets
             name = selection.name.value
             if selection.arguments:
                 raise Unsupported(f"arguments on RelatedEvent.{name}")
             if name == "event":
-                return f"CASE WHEN {target}.id IS NULL THEN NULL ELSE {self.event(selection, target)} END"
+                targets = targets or self.id_set(
+                    f"SELECT DISTINCT target_id FROM related WHERE event_id IN (SELECT id FROM {ids})"
+                    " AND target_id IS NOT NULL")
+                child = self.level(selection, targets)
+                return f"json((SELECT v FROM {child} WHERE {child}.id = r.target_id))"
             if name == "contexts":
                 return self.context_list(selection, "related_contexts x JOIN contexts c ON c.id = x.context_id"
                                          " WHERE x.related_id = r.id", "x.position")
             raise Unsupported(f"field RelatedEvent.{name}")
 
         inner = self.object(node, "RelatedEvent", RELATED_SCALARS, "r", nested)
-        return (f"json((SELECT json_group_array({inner}) FROM related r INDEXED BY idx_related_event_id_position"
-                f" LEFT JOIN events {target} ON {target}.id = r.target_id WHERE r.event_id = {alias}.id))")
+        return (f"json((SELECT json_group_array({inner}) FROM (SELECT id, target_path, target_id, title FROM related"
+                f" WHERE event_id = {alias}.id ORDER BY position) r))")
 
     # -- root fields -----------------------------------------------------------------------------
 
@@ -180,10 +194,9 @@ class _Builder:
         name = node.name.value
         arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
         if name == "event" and set(arguments) == {"path"}:
-            alias = self.alias("e")
-            inner = self.event(node, alias)
             path = self.argument(arguments["path"], _path)
-            return f"json((SELECT {inner} FROM events {alias} WHERE {alias}.path = {path}))"
+            level = self.level(node, self.id_set(f"SELECT id FROM events WHERE path = {path}"))
+            return f"json((SELECT v FROM {level}))"
         if name == "events" and set(arguments) <= {"first", "after", "orderBy"}:
             return self.events(node, arguments, counts)
         if name == "__typename":
@@ -197,18 +210,17 @@ class _Builder:
         newest = not (isinstance(order, EnumValueNode) and order.value == "OLDEST_FIRST")
         # a rowid range either way, so deep pages cost what the first page costs
         direction, compare, unbounded = ("DESC", "<", "9223372036854775807") if newest else ("ASC", ">", "-1")
-        page = self.alias("p")
-        alias = self.alias("e")
         first = self.argument(arguments.get("first"), _first)
         after = self.argument(arguments.get("after"), _after)
 
         def page_sql(extra: int) -> str:
-            return (f"SELECT e.* FROM events e WHERE e.id {compare} coalesce({after}, {unbounded})"
+            return (f"SELECT e.id FROM events e WHERE e.id {compare} coalesce({after}, {unbounded})"
                     f" ORDER BY e.id {direction} LIMIT {first} + {extra}")
 
         if node.selection_set is None:
             raise Unsupported("no selection")
         parts: list[str] = []
+        page: str | None = None
         for selection in node.selection_set.selections:
             if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
                 raise Unsupported("connection selection")
@@ -219,23 +231,26 @@ class _Builder:
             elif name == "__typename":
                 parts.append(f"{key}, {self.constant('EventConnection')}")
             elif name == "edges":
-                edge = self.edge(selection, alias)
-                parts.append(f"{key}, json((SELECT json_group_array({edge}) FROM ({page_sql(0)}) {alias}))")
+                page = page or self.id_set(page_sql(0))
+                edge = self.edge(selection, page)
+                parts.append(f"{key}, json((SELECT json_group_array(json(x)) FROM"
+                             f" (SELECT {edge} AS x FROM {page} p ORDER BY p.id {direction})))")
             elif name == "pageInfo":
-                parts.append(f"{key}, {self.page_info(selection, page, page_sql, direction, first, after)}")
+                parts.append(f"{key}, {self.page_info(selection, page_sql, direction, first, after)}")
             else:
                 raise Unsupported(f"field EventConnection.{name}")
         return f"json_object({', '.join(parts)})"
 
-    def edge(self, node: FieldNode, alias: str) -> str:
+    def edge(self, node: FieldNode, page: str) -> str:
         def nested(selection: FieldNode) -> str:
             if selection.name.value == "node" and not selection.arguments:
-                return self.event(selection, alias)
+                level = self.level(selection, page)
+                return f"json((SELECT v FROM {level} WHERE {level}.id = p.id))"
             raise Unsupported(f"field EventEdge.{selection.name.value}")
 
-        return self.object(node, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, alias, nested)
+        return self.object(node, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "p", nested)
 
-    def page_info(self, node: FieldNode, page: str, page_sql: Callable[[int], str], direction: str,
+    def page_info(self, node: FieldNode, page_sql: Callable[[int], str], direction: str,
                   first: str, after: str) -> str:
         if node.selection_set is None:
             raise Unsupported("no selection")
@@ -252,7 +267,7 @@ class _Builder:
                 value = f"json(CASE WHEN {after} IS NULL THEN 'false' ELSE 'true' END)"
             elif name in ("startCursor", "endCursor"):
                 way = direction if name == "startCursor" else reverse
-                value = f"(SELECT gql_id('e', {page}.id) FROM ({page_sql(0)}) {page} ORDER BY {page}.id {way} LIMIT 1)"
+                value = f"(SELECT gql_id('e', q.id) FROM ({page_sql(0)}) q ORDER BY q.id {way} LIMIT 1)"
             elif name == "__typename":
                 value = self.constant("PageInfo")
             else:
@@ -309,4 +324,6 @@ def compile_operation(document: DocumentNode, operation_name: str | None, counts
             raise Unsupported("fragments")
         key = builder.constant((selection.alias or selection.name).value)
         parts.append(f"{key}, {builder.root(selection, counts)}")
-    return Plan(sql=f"SELECT json_object({', '.join(parts)})", binders=builder.binders)
+    ctes = builder.id_sets + builder.levels
+    with_clause = f"WITH {', '.join(ctes)} " if ctes else ""
+    return Plan(sql=f"{with_clause}SELECT json_object({', '.join(parts)})", binders=builder.binders)

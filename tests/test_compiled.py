@@ -26,6 +26,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"n": 7}),
     ("{ events(first: 5, orderBy: OLDEST_FIRST) { pageInfo { endCursor hasNextPage } edges { node { date } } } }", {}),
     ("{ events { edges { node { path } } } __typename }", {}),
+    ("query($p: String!) { event(path: $p) { related { event { related { title event { related { event { "
+     "title related { path event { path sources { url } } } } } } } } } } }", {}),
+    ("{ events(first: 8) { edges { node { related { event { title related { event { related { event { "
+     "title } } } } } } } } } }", {}),
     ("query($p: String!, $q: String! = \"/news/2016/12/14/aleppo-offensive-november-december-2016-shelling-"
      "breaks-the-ceasefire-in-aleppo-causing-disruption-to-the-evacuation-of-rebels-and-civi\") "
      "{ a: event(path: $q) { title } b: event(path: $p) { title } }", {}),
@@ -70,7 +74,7 @@ async def test_compiled_path_is_taken_with_one_statement(sample_db: Path) -> Non
         statements.clear()
         response = await http.post("/graphql", json={"query": query, "variables": {"p": paths[1]}})
     assert response.json()["data"]["event"]["path"] == paths[1]
-    assert len(statements) == 1 and statements[0].startswith("SELECT json_object(")
+    assert len(statements) == 1 and "SELECT json_object(" in statements[0]
 
 
 @pytest.mark.parametrize(("query", "variables"), [
