@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint schema bench bench-smoke soak clean
+.PHONY: serve test lint schema docs bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(STAMP)
 
 schema: $(STAMP)  ## regenerate schema.graphql from the code
 	$(BIN)/newsgql schema > schema.graphql
+
+docs: $(STAMP)  ## regenerate docs/cli.md from --help
+	$(BIN)/python -m tests.test_cli_docs
 
 bench: $(STAMP)  ## full benchmark (minutes to hours); see bench/README.md
 	$(BIN)/python -m bench.run

@@ -89,9 +89,9 @@ def build(
         os.replace(tmp, target)
         _fsync(target.parent)
     except sqlite3.Error as exc:
-        raise BuildFailed(f"cannot write {tmp.name} in {target.parent}: {exc}") from exc
+        raise BuildFailed(f"cannot write {target}: {exc}") from exc
     except OSError as exc:
-        raise BuildFailed(f"cannot write the database in {target.parent}: {exc.strerror or exc}") from exc
+        raise BuildFailed(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -117,25 +118,33 @@ def _summary(s: BuildSummary, output: Path) -> str:
 
 @cli.command()
 @click.argument("database", required=False, type=click.Path(dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="NEWSGQL_HOST")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), envvar="NEWSGQL_PORT")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="NEWSGQL_HOST", show_envvar=True,
+              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), envvar="NEWSGQL_PORT",
+              show_envvar=True, help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="NEWSGQL_WORKERS",
-              help="Server processes, each opening the file read-only.")
-@click.option("--cors-origin", "cors_origins", multiple=True, envvar="NEWSGQL_CORS_ORIGINS",
-              help="Allowed CORS origin (repeat, or '*'). Env: comma-separated.")
+              show_envvar=True, help="Server processes, each opening the file read-only.")
+@click.option("--cors-origin", "cors_origins", multiple=True, envvar="NEWSGQL_CORS_ORIGINS", show_envvar=True,
+              help="Allowed CORS origin (repeat, or '*'); the variable takes a comma-separated list.")
 @click.option("--time-limit", default=Limits.time_limit, show_default=True, type=float,
-              envvar="NEWSGQL_TIME_LIMIT", help="Seconds of SQL time per query.")
-@click.option("--max-age", default=3600, show_default=True, type=int, envvar="NEWSGQL_MAX_AGE",
-              help="Cache-Control max-age of GET answers.")
+              envvar="NEWSGQL_TIME_LIMIT", show_envvar=True, help="Seconds of SQL time per query.")
+@click.option("--max-depth", default=Limits.max_depth, show_default=True, type=click.IntRange(1, 100),
+              envvar="NEWSGQL_MAX_DEPTH", show_envvar=True, help="Deepest query nesting accepted.")
+@click.option("--max-age", default=3600, show_default=True, type=click.IntRange(0), envvar="NEWSGQL_MAX_AGE",
+              show_envvar=True, help="Cache-Control max-age of GET answers.")
 @click.option("--compile/--no-compile", "compiled", default=True, show_default=True, envvar="NEWSGQL_COMPILED",
-              help="Answer known query shapes with one compiled SQL statement (off: resolvers only).")
+              show_envvar=True, help="Answer known query shapes with one compiled SQL statement (off: resolvers only).")
 @click.option("--response-cache/--no-response-cache", default=True, show_default=True,
-              envvar="NEWSGQL_RESPONSE_CACHE", help="Keep finished answers in memory (the file never changes).")
-@click.option("--log-level", default="warning", show_default=True,
+              envvar="NEWSGQL_RESPONSE_CACHE", show_envvar=True,
+              help="Keep finished answers in memory (the file never changes).")
+@click.option("--log-level", default="warning", show_default=True, help="uvicorn's log level (info: access log).",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(database: str | None, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
-          time_limit: float, max_age: int, compiled: bool, response_cache: bool, log_level: str) -> None:
-    """Serve a database over GraphQL (GraphiQL at /graphql). No DATABASE: the bundled sample.
+          time_limit: float, max_depth: int, max_age: int, compiled: bool, response_cache: bool,
+          log_level: str) -> None:
+    """Serve a database over GraphQL (GraphiQL at /graphql).
+
+    DATABASE defaults to $NEWSGQL_DB, else the bundled sample (built once into a cache file).
 
     Example: newsgql serve news.db --port 8000 --workers 2
     """
@@ -148,20 +157,40 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
     except NewsDbError as exc:
         _fail(str(exc))
         return
+    if not _port_free(host, port):
+        _fail(f"cannot listen on {host}:{port}: the address is in use or not available")
     os.environ.update({
         "NEWSGQL_DB": str(path.resolve()), "NEWSGQL_CORS_ORIGINS": ",".join(origins),
-        "NEWSGQL_TIME_LIMIT": str(time_limit), "NEWSGQL_MAX_AGE": str(max_age),
+        "NEWSGQL_TIME_LIMIT": str(time_limit), "NEWSGQL_MAX_AGE": str(max_age), "NEWSGQL_MAX_DEPTH": str(max_depth),
         "NEWSGQL_COMPILED": "1" if compiled else "0", "NEWSGQL_RESPONSE_CACHE": "1" if response_cache else "0",
     })
     click.echo(f"Serving {path} on http://{host}:{port}/graphql (GraphiQL in a browser)", err=True,
                color=_color())
-    uvicorn.run("gql.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=log_level in ("info", "debug"))
+    try:
+        uvicorn.run("gql.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, access_log=log_level in ("info", "debug"))
+    except SystemExit as exc:  # uvicorn exits 3 when it cannot start: keep our documented codes
+        if exc.code not in (0, None):
+            _fail(f"the server stopped (uvicorn exit code {exc.code})")
+        raise
 
 
-@cli.command()
+def _port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be bound now (uvicorn would otherwise exit 3 with a log line)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+@cli.command(short_help="Run one GraphQL query and print the JSON answer.")
 @click.argument("document")
-@click.option("--db", "database", type=click.Path(dir_okay=False), help="Database [default: the sample].")
+@click.option("--db", "database", type=click.Path(dir_okay=False),
+              help="Database [default: $NEWSGQL_DB, else the bundled sample].")
 @click.option("--variables", default=None, help="Variables as a JSON object.")
 @click.option("--operation", default=None, help="Operation name, if the document has several.")
 def query(document: str, database: str | None, variables: str | None, operation: str | None) -> None:
