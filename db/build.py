@@ -154,7 +154,7 @@ def _load(
     related_id = 0
     conn.execute("BEGIN")
     for parsed in _parsed(files, workers):
-        fingerprint.update(f"{parsed.file}\0{parsed.digest}\n".encode())
+        fingerprint.update(f"{parsed.file}\0{parsed.digest}\n".encode("utf-8", "surrogateescape"))
         summary.issues.extend(parsed.issues)
         record = parsed.record
         if isinstance(record, DayPage):

@@ -37,9 +37,11 @@ def walk(root: Path) -> list[CorpusFile]:
         with os.scandir(directory) as entries:
             for entry in entries:
                 relative = prefix + entry.name
-                if entry.is_symlink():
-                    kind = "a directory" if entry.is_dir() else "a file"
-                    reason = f"symbolic link (to {kind}) not followed: a corpus holds real files only"
+                if not _is_utf8(relative):
+                    shown = os.fsencode(relative).decode("utf-8", "replace")
+                    found.append(CorpusFile(shown, entry.path, "file name is not valid UTF-8"))
+                elif entry.is_symlink():
+                    reason = f"symbolic link (to {_link_kind(entry)}) not followed: a corpus holds real files only"
                     found.append(CorpusFile(relative, entry.path, reason))
                 elif entry.is_dir(follow_symlinks=False):
                     if not entry.name.startswith("."):
@@ -51,6 +53,24 @@ def walk(root: Path) -> list[CorpusFile]:
     if not any(item.relative.endswith(".md") for item in found):
         raise CorpusNotFound(f"no markdown files under {root}")
     return sorted(found, key=_order)
+
+
+def _is_utf8(name: str) -> bool:
+    """os.scandir hands undecodable bytes over as surrogate escapes; SQLite cannot store those."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _link_kind(entry: os.DirEntry[str]) -> str:
+    try:
+        if entry.is_dir():
+            return "a directory"
+        return "a file" if os.path.exists(entry.path) else "nothing: dangling or a loop"
+    except OSError:  # a loop (ELOOP) or a permission problem on the way
+        return "a loop or an unreachable target"
 
 
 def _order(item: CorpusFile) -> tuple[int, tuple[int, int, int], int, str]:

@@ -13,8 +13,9 @@ def decode(file: str, data: bytes) -> tuple[str, str | None]:
     """
     if not data.strip():
         raise CorpusError(file, "empty file")
-    if b"\x00" in data[:8192]:
-        raise CorpusError(file, "binary file (contains NUL bytes)")
+    nul = data.find(b"\x00")
+    if nul != -1:
+        raise CorpusError(file, "binary file (contains NUL bytes)", line=data.count(b"\n", 0, nul) + 1)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     warning = None

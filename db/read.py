@@ -104,6 +104,7 @@ class Reader:
             self.conn = sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA query_only = ON")
+            self.conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)  # no ATTACH: not even an empty file
             self.meta = {row["key"]: row["value"] for row in self.conn.execute("SELECT key, value FROM meta")}
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"not a newsgql database: {self.path} ({exc})") from exc
@@ -124,7 +125,9 @@ class Reader:
         return 1 if deadline is not None and time.monotonic() > deadline else 0
 
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        """Run one statement; a deadline overrun becomes QueryTimeout."""
+        """Run one statement; a deadline overrun (before or during it) becomes QueryTimeout."""
+        if self._check_deadline():
+            raise QueryTimeout("the query ran past its time limit and was stopped")
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
@@ -242,8 +245,10 @@ class Reader:
     def _fts(self, sql: str, params: Sequence[object]) -> list[Row]:
         try:
             return self.rows(sql, params)
-        except sqlite3.OperationalError as exc:
-            raise SearchSyntaxError(f"invalid search expression: {exc}") from None
+        except sqlite3.OperationalError:
+            raise SearchSyntaxError(
+                'invalid search expression: use words, "phrases", AND, OR, NOT, NEAR(a b), prefix* '
+                "and parentheses (SQLite FTS5 syntax)") from None
 
     def timeline(self, query: EventQuery, width: int) -> list[Row]:
         """Counts per bucket; ``width`` is 4 (year), 7 (month) or 10 (day) characters of the date."""

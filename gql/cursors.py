@@ -22,7 +22,7 @@ def decode(text: str, kinds: tuple[str, ...], what: str = "cursor") -> tuple[str
         number = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise UserError(f"invalid {what}: {text[:40]!r}") from None
-    if kind not in kinds or number < 0:
+    if kind not in kinds or not 0 <= number < 2**63:
         raise UserError(f"invalid {what}: {text[:40]!r} does not belong here")
     return kind, number
 

@@ -15,6 +15,8 @@ class UserError(GraphQLError):
 
 
 class LimitExceeded(UserError):
-    """A request asked for more than the server allows (page size, graph depth)."""
+    """A request asked for more than the server allows (page size, graph depth) in a variable.
 
-    code = "LIMIT_EXCEEDED"
+    Its code stays ``BAD_USER_INPUT``: the same value written into the document is refused in
+    validation with that code, and clients should not have to tell the two apart.
+    """

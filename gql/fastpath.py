@@ -16,7 +16,7 @@ from typing import Any
 
 from graphql import GraphQLSyntaxError, parse
 
-from db.read import QueryTimeout, Reader
+from db.read import Reader
 
 from . import cursors
 from .compiler import Plan, Unsupported, compile_operation
@@ -54,14 +54,18 @@ class FastPath:
             self._plans.popitem(last=False)
 
     def answer(self, query: str, operation: str | None, variables: dict[str, Any] | None) -> bytes | None:
-        """The full response body, or None when the resolvers must answer."""
+        """The full response body, or None when the resolvers must answer.
+
+        QueryTimeout propagates: a statement that ran out of time must not be run again by the
+        resolvers, which would only take longer.
+        """
         plan = self._plans.get((query, operation))
         if plan is None:
             return None
         try:
             values = plan.bind(variables)
             rows = self.reader.rows(plan.sql, values)
-        except (Unsupported, QueryTimeout, sqlite3.Error):
+        except (Unsupported, sqlite3.Error):
             return None
         answer: str = rows[0][0]
         return b'{"data":' + answer.encode() + b"}"

@@ -9,15 +9,17 @@ Answers without errors are kept in a bounded in-process cache: the file never ch
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -30,6 +32,7 @@ from .limits import Limits
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
 
 MAX_BODY_BYTES = 1_000_000
+MAX_ERRORS = 50
 
 
 @dataclass(frozen=True)
@@ -127,9 +130,7 @@ class GraphQLEndpoint:
             if content_type != JSON:
                 raise BadRequest(f"POST needs Content-Type: {JSON}; got {content_type or 'none'!r}", 415,
                                  {"Accept-Post": JSON})
-            body = await request.body()
-            if len(body) > MAX_BODY_BYTES:
-                raise BadRequest(f"request body too large ({len(body):,} bytes; limit {MAX_BODY_BYTES:,})", 413)
+            body = await _read_body(request)
             try:
                 data = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
@@ -162,6 +163,10 @@ class GraphQLEndpoint:
         cached = self.cache.get(key)
         if cached is not None:
             return Response(cached, media_type=_content_type(media)), True
+        names = _operation_names(params.query)
+        if params.operation_name is None and names is not None and len(names) > 1:
+            message = "The document has several operations: give `operationName`."
+            return _error_response(media, 400 if media == GRAPHQL_RESPONSE else 200, message), False
         token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
         try:
             if self.fast is not None:
@@ -169,10 +174,13 @@ class GraphQLEndpoint:
                 if body is not None:
                     self.cache.put(key, body)
                     return Response(body, media_type=_content_type(media)), True
-            result = await self.schema.execute(
+            # the SQL deadline stops statements; this one stops Python work between them
+            result = await asyncio.wait_for(self.schema.execute(
                 params.query, variable_values=params.variables, context_value=Context(self.reader),
                 operation_name=params.operation_name,
-            )
+            ), timeout=self.limits.time_limit + 0.5)
+        except (QueryTimeout, TimeoutError):
+            return _timeout_response(media), False
         except CannotGetOperationTypeError:
             message = (f"Unknown operation named '{params.operation_name}'." if params.operation_name
                        else "The document has several operations: give `operationName`.")
@@ -182,7 +190,7 @@ class GraphQLEndpoint:
         finally:
             DEADLINE.reset(token)
         payload: dict[str, Any] = {}
-        errors = [_format(error) for error in result.errors or ()]
+        errors = _formatted(result.errors or [])
         request_error = result.data is None and errors and all("path" not in error for error in errors)
         if errors:
             payload["errors"] = errors
@@ -195,6 +203,48 @@ class GraphQLEndpoint:
         if not errors:
             self.cache.put(key, body)
         return Response(body, status_code=status, media_type=_content_type(media)), not errors
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused (413) as soon as it is known to be too large: never buffered whole."""
+    declared = request.headers.get("content-length", "")
+    too_large = f"request body too large (limit {MAX_BODY_BYTES:,} bytes)"
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BadRequest(too_large, 413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadRequest(too_large, 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@lru_cache(maxsize=1024)
+def _operation_names(query: str) -> tuple[str | None, ...] | None:
+    """Names of the document's operations; None if it does not parse (Strawberry reports that)."""
+    try:
+        document = parse(query, no_location=True)
+    except GraphQLError:
+        return None
+    return tuple(d.name.value if d.name else None for d in document.definitions
+                 if isinstance(d, OperationDefinitionNode))
+
+
+def _formatted(errors: list[GraphQLError]) -> list[dict[str, Any]]:
+    """Formatted errors, at most ``MAX_ERRORS`` (a timeout can fail thousands of fields at once)."""
+    shown = [_format(error) for error in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        shown.append({"message": f"{len(errors) - MAX_ERRORS:,} more errors not shown",
+                      "extensions": {"code": shown[-1].get("extensions", {}).get("code", "ERRORS_TRUNCATED")}})
+    return shown
+
+
+def _timeout_response(media: str) -> Response:
+    body = orjson.dumps({"errors": [{"message": "the query ran past its time limit and was stopped",
+                                     "extensions": {"code": "TIMEOUT"}}], "data": None})
+    return Response(body, status_code=200, media_type=_content_type(media))
 
 
 def _format(error: GraphQLError) -> dict[str, Any]:

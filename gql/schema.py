@@ -24,7 +24,7 @@ from db.read import QueryTimeout
 from .limits import Limits
 from .queries import Query
 from .types import Context, Event
-from .validation import ArgumentLimits
+from .validation import ArgumentLimits, QueryCost
 
 log = logging.getLogger("newsgql")
 
@@ -50,7 +50,7 @@ def create_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
     extensions: list[Any] = [  # factories: a fresh extension per request (caches are module-level)
         partial(ParserCache, maxsize=1024),
-        partial(AddValidationRules, [ArgumentLimits]),
+        partial(AddValidationRules, [ArgumentLimits, QueryCost]),
         partial(ValidationCache, maxsize=1024),
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         partial(QueryDepthLimiter, max_depth=limits.max_depth),

@@ -12,10 +12,15 @@ from typing import Any
 
 from graphql import (
     ArgumentNode,
+    FieldNode,
+    FragmentSpreadNode,
     GraphQLError,
+    InlineFragmentNode,
     IntValueNode,
     ListValueNode,
     ObjectFieldNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
     StringValueNode,
     ValidationRule,
 )
@@ -66,3 +71,57 @@ class ArgumentLimits(ValidationRule):
 
     def _error(self, message: str, node: ArgumentNode | ObjectFieldNode) -> None:
         self.report_error(GraphQLError(message, node, extensions={"code": "BAD_USER_INPUT"}))
+
+
+#: Estimated items per list field when no argument says (related links per event, etc.).
+LIST_FACTORS = {
+    "related": 10, "sources": 5, "contexts": 20, "coOccurring": 10, "categories": 20, "events": 20,
+    "search": 20, "days": 20, "publishers": 20, "timeline": 100, "relatedGraph": 100,
+}
+PAGE_ARGUMENTS = ("first", "limit")
+MAX_COST = 100_000
+
+
+class QueryCost(ValidationRule):
+    """Rejects documents whose answer could hold more than ``MAX_COST`` objects.
+
+    Depth and alias limits do not bound fan-out: ``events(first: 100)`` with related events
+    nested five deep is shallow enough, yet asks for 10^7 objects. Each list multiplies the
+    cost of what it contains by its page size (or a typical count, ``LIST_FACTORS``); a page
+    size given as a variable counts as the maximum.
+    """
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
+        cost = self._cost(node.selection_set, 1, set())
+        if cost > MAX_COST:
+            self.report_error(GraphQLError(
+                f"query too costly: up to {cost:,} objects (limit {MAX_COST:,}); ask for smaller pages "
+                "or fewer nested lists", node, extensions={"code": "LIMIT_EXCEEDED"}))
+
+    def _cost(self, selection_set: SelectionSetNode | None, multiplier: int, seen: set[str]) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                factor = self._factor(selection) if selection.selection_set is not None else 1
+                total += multiplier + self._cost(selection.selection_set, multiplier * factor, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                total += self._cost(selection.selection_set, multiplier, seen)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                fragment = self.context.get_fragment(selection.name.value)
+                if fragment is not None:
+                    total += self._cost(fragment.selection_set, multiplier, seen | {selection.name.value})
+            if total > MAX_COST * 10:  # enough to refuse; stop counting
+                break
+        return total
+
+    @staticmethod
+    def _factor(field: FieldNode) -> int:
+        for argument in field.arguments or ():
+            if argument.name.value in PAGE_ARGUMENTS:
+                value = argument.value
+                if isinstance(value, IntValueNode):
+                    return max(1, int(value.value))
+                return MAX_GRAPH_NODES if argument.name.value == "limit" else MAX_PAGE
+        return LIST_FACTORS.get(field.name.value, 1)

@@ -71,7 +71,7 @@ async def test_out_of_range_variable_is_a_field_error_with_200(client: httpx.Asy
     body = response.json()
     assert response.status_code == 200
     assert body["data"] is None  # `events` is non-null, so its error nulls the whole data
-    assert body["errors"][0]["path"] == ["b"] and body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+    assert body["errors"][0]["path"] == ["b"] and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 @pytest.mark.parametrize(("kwargs", "status"), [

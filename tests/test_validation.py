@@ -40,3 +40,28 @@ async def test_search_without_words_is_empty_not_an_error(client: httpx.AsyncCli
     query = '{ search(query: "?!") { totalCount edges { rank } } }'
     body = (await client.post("/graphql", json={"query": query})).json()
     assert body == {"data": {"search": {"totalCount": 0, "edges": []}}}
+
+
+def nested_related(levels: int, first: int) -> str:
+    inner = "title"
+    for _ in range(levels):
+        inner = f"related {{ event {{ {inner} }} }}"
+    return f"{{ events(first: {first}) {{ edges {{ node {{ {inner} }} }} }} }}"
+
+
+async def test_costly_fan_out_is_refused_before_running(client: httpx.AsyncClient) -> None:
+    response = await client.post("/graphql", json={"query": nested_related(5, 100)},
+                                 headers={"accept": "application/graphql-response+json"})
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "LIMIT_EXCEEDED" and "query too costly" in error["message"]
+    cheap = await client.post("/graphql", json={"query": nested_related(2, 100)})
+    assert "errors" not in cheap.json()
+    # a page size given as a variable counts as the largest page: 100 x 10 x 10 x 10 > 100,000
+    deep = "related { event { related { event { related { event { title } } } } } }"
+    literal = f"{{ events(first: 1) {{ edges {{ node {{ {deep} }} }} }} }}"
+    variable = f"query($n: Int) {{ events(first: $n) {{ edges {{ node {{ {deep} }} }} }} }}"
+    assert "errors" not in (await client.post("/graphql", json={"query": literal})).json()
+    refused = await client.post("/graphql", json={"query": variable, "variables": {"n": 1}},
+                                headers={"accept": "application/graphql-response+json"})
+    assert refused.status_code == 400 and "query too costly" in refused.json()["errors"][0]["message"]
