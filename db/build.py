@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -112,31 +113,51 @@ def _open_for_build(tmp: Path) -> sqlite3.Connection:
     return conn
 
 
-def _parse_one(item: CorpusFile) -> ParsedFile:
+#: What a worker sends back: (file, digest, payload, issues). The payload is plain tuples, not
+#: dataclasses, because pickling between processes is most of the cost of a parallel parse:
+#: ("event", path, date, slug, title, story, body, file, sources, related), ("day", categories) or None.
+Compact = tuple[str, str, tuple[Any, ...] | None, tuple[Issue, ...]]
+
+
+def _parse_one(item: CorpusFile) -> Compact:
     """Worker: read and parse one file; every failure becomes an Issue, never an exception."""
     if item.skip_reason:
-        return ParsedFile(item.relative, "", None, (Issue(item.relative, None, item.skip_reason, True),))
+        return (item.relative, "", None, (Issue(item.relative, None, item.skip_reason, True),))
     try:
         data = read_bytes(item)
     except OSError as exc:
         reason = f"unreadable: {exc.strerror or exc}"
-        return ParsedFile(item.relative, "", None, (Issue(item.relative, None, reason, True),))
+        return (item.relative, "", None, (Issue(item.relative, None, reason, True),))
     try:
-        return parse_file(item.relative, data)
+        return _compact(parse_file(item.relative, data))
     except Exception as exc:  # noqa: BLE001 - a parser bug must cost one file, not the build
         digest = hashlib.sha256(data).hexdigest()
         reason = f"internal parser error ({type(exc).__name__}); file skipped"
-        return ParsedFile(item.relative, digest, None, (Issue(item.relative, None, reason, True),))
+        return (item.relative, digest, None, (Issue(item.relative, None, reason, True),))
 
 
-def _parsed(files: list[CorpusFile], workers: int | None) -> Iterator[ParsedFile]:
+def _compact(parsed: ParsedFile) -> Compact:
+    record = parsed.record
+    payload: tuple[Any, ...] | None = None
+    if isinstance(record, Event):
+        payload = (
+            "event", record.path, record.date, record.slug, record.title, record.story, record.body, record.file,
+            tuple((s.position, s.name, s.url, s.domain) for s in record.sources),
+            tuple((link.position, link.target_path, link.title, link.context_text) for link in record.related),
+        )
+    elif isinstance(record, DayPage):
+        payload = ("day", record.categories)
+    return (parsed.file, parsed.digest, payload, parsed.issues)
+
+
+def _parsed(files: list[CorpusFile], workers: int | None) -> Iterator[Compact]:
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(files) < 200:
         yield from map(_parse_one, files)
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with context.Pool(workers) as pool:
-        yield from pool.imap(_parse_one, files, chunksize=64)
+        yield from pool.imap(_parse_one, files, chunksize=256)
 
 
 def _load(
@@ -150,38 +171,40 @@ def _load(
     seen: dict[str, str] = {}
     categories: dict[str, str] = {}
     texts: set[str] = set()
-    rows: dict[str, list[tuple[object, ...]]] = {"events": [], "sources": [], "related": []}
+    events: list[tuple[object, ...]] = []
+    sources: list[tuple[object, ...]] = []
+    related: list[tuple[object, ...]] = []
     related_id = 0
+    total = len(files)
     conn.execute("BEGIN")
-    for parsed in _parsed(files, workers):
-        fingerprint.update(f"{parsed.file}\0{parsed.digest}\n".encode("utf-8", "surrogateescape"))
-        summary.issues.extend(parsed.issues)
-        record = parsed.record
-        if isinstance(record, DayPage):
-            for path, category in record.categories:
+    for file, digest, payload, issues in _parsed(files, workers):
+        fingerprint.update(f"{file}\0{digest}\n".encode("utf-8", "surrogateescape"))
+        if issues:
+            summary.issues.extend(issues)
+        if payload is None:
+            pass
+        elif payload[0] == "day":
+            for path, category in payload[1]:
                 categories.setdefault(path, category)
-        elif isinstance(record, Event):
-            if record.path in seen:
-                reason = f"duplicate of {seen[record.path]} (same date and slug); skipped"
-                summary.issues.append(Issue(parsed.file, None, reason, fatal=True))
-            else:
-                seen[record.path] = parsed.file
-                event_id = len(seen)
-                rows["events"].append(_event_row(event_id, record))
-                rows["sources"].extend(
-                    (event_id, s.position, s.name, s.url, s.domain) for s in record.sources
-                )
-                for link in record.related:
-                    related_id += 1
-                    texts.add(link.context_text)
-                    rows["related"].append(
-                        (related_id, event_id, link.position, link.target_path, link.title, link.context_text)
-                    )
-                if len(rows["events"]) >= BATCH:
-                    _flush(conn, rows)
+        elif payload[1] in seen:
+            reason = f"duplicate of {seen[payload[1]]} (same date and slug); skipped"
+            summary.issues.append(Issue(file, None, reason, fatal=True))
+        else:
+            _, path, date, slug, title, story, body, source_file, event_sources, links = payload
+            seen[path] = file
+            event_id = len(seen)
+            events.append((event_id, path, date, int(date[:4]), slug, title, story, body, source_file,
+                           len(event_sources), len(links)))
+            sources.extend((event_id, *source) for source in event_sources)
+            for position, target, link_title, context_text in links:
+                related_id += 1
+                texts.add(context_text)
+                related.append((related_id, event_id, position, target, link_title, context_text))
+            if len(events) >= BATCH:
+                _flush(conn, events, sources, related)
         if progress:
-            progress(1, len(files))
-    _flush(conn, rows)
+            progress(1, total)
+    _flush(conn, events, sources, related)
     _insert_contexts(conn, segment_all(texts))
     categories_rows = [(category, path) for path, category in categories.items()]
     conn.execute("COMMIT")
@@ -200,29 +223,19 @@ def create_indexes_before_links(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_events_path ON events (path)")
 
 
-def _event_row(event_id: int, event: Event) -> tuple[object, ...]:
-    year = int(event.date[:4])
-    return (
-        event_id, event.path, event.date, year, event.slug, event.title, event.story,
-        event.body, event.file, len(event.sources), len(event.related),
-    )
-
-
-def _flush(conn: sqlite3.Connection, rows: dict[str, list[tuple[object, ...]]]) -> None:
+def _flush(conn: sqlite3.Connection, events: list[tuple[object, ...]], sources: list[tuple[object, ...]],
+           related: list[tuple[object, ...]]) -> None:
     conn.executemany(
         "INSERT INTO events (id, path, date, year, slug, title, story, body, file, source_count,"
         " related_count) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        rows["events"],
+        events,
     )
+    conn.executemany("INSERT INTO sources (event_id, position, name, url, domain) VALUES (?,?,?,?,?)", sources)
     conn.executemany(
-        "INSERT INTO sources (event_id, position, name, url, domain) VALUES (?,?,?,?,?)", rows["sources"]
+        "INSERT INTO related (id, event_id, position, target_path, title, context_text) VALUES (?,?,?,?,?,?)",
+        related,
     )
-    conn.executemany(
-        "INSERT INTO related (id, event_id, position, target_path, title, context_text)"
-        " VALUES (?,?,?,?,?,?)",
-        rows["related"],
-    )
-    for batch in rows.values():
+    for batch in (events, sources, related):
         batch.clear()
 
 
@@ -261,10 +274,11 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary) -> None:
         " SELECT r.event_id, rc.context_id FROM related r JOIN related_contexts rc ON rc.related_id = r.id"
         " ORDER BY r.event_id, rc.context_id"
     )
-    conn.execute(
-        "UPDATE contexts SET event_count = (SELECT count(*) FROM event_contexts ec"
-        " WHERE ec.context_id = contexts.id)"
+    conn.execute(  # one grouped pass: a correlated count per context would scan the links each time
+        "UPDATE contexts SET event_count = n.count FROM (SELECT context_id, count(*) AS count"
+        " FROM event_contexts GROUP BY context_id) AS n WHERE n.context_id = contexts.id"
     )
+    conn.execute("UPDATE contexts SET event_count = 0 WHERE event_count IS NULL")
     conn.execute(
         "UPDATE events SET context_names = (SELECT group_concat(name, '; ') FROM"
         " (SELECT c.name FROM event_contexts ec JOIN contexts c ON c.id = ec.context_id"

@@ -58,17 +58,15 @@ _PLAIN = r"(?:[^\s()\\]|\\.)"
 _NEST3 = rf"\({_PLAIN}*\)"
 _NEST2 = rf"\((?:{_PLAIN}|{_NEST3})*\)"
 _NEST1 = rf"\((?:{_PLAIN}|{_NEST2})*\)"
+_SPECIAL = re.compile(r"[\s()\\<]")
 _DESTINATION = re.compile(rf"(?:<[^>\n]*>|(?:{_PLAIN}|{_NEST1})*)\)")
 
 
 def _destination_end(item: str, start: int) -> int | None:
     """Index of the ``)`` closing a destination that starts at ``start``, or None."""
     close = item.find(")", start)
-    if close != -1:
-        plain = item[start:close]
-        if "(" not in plain and "\\" not in plain and not plain.startswith("<") and (not plain or not any(
-                char.isspace() for char in plain)) and close - start <= MAX_URL_CHARS:
-            return close  # the common case: no parentheses inside the URL
+    if close != -1 and close - start <= MAX_URL_CHARS and not _SPECIAL.search(item, start, close):
+        return close  # the common case: no parentheses, spaces, escapes or <> inside the URL
     match = _DESTINATION.match(item, start, min(len(item), start + MAX_URL_CHARS))
     return match.end() - 1 if match else None
 

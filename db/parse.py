@@ -25,6 +25,10 @@ _DATE_HEADING = re.compile(r"^#{2,6}\s*\[?\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})\s*\
 _SECTION = re.compile(r"^#{2,6}\s*(?P<name>[^#\[\]]*?)\s*:?\s*#*\s*$")
 _TITLE = re.compile(r"^#\s+(?P<title>.*\S)\s*#*\s*$")
 _H2 = re.compile(r"^##\s+(?P<name>.*?)\s*#*\s*$")
+_TYPICAL_RELATED = re.compile(
+    r"\d{1,9}[.)]\s+\[(?P<text>.*)\]\(/news/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^\s()\\<>/#?]+?)"
+    r"\.md\)(?:\s*[_*]{1,2}\s*Contexts?\s*:\s*(?P<names>[^_*]*?)\s*[_*]{1,2})?\s*$"
+)
 _SECTIONS = {"source": "sources", "sources": "sources", "related": "related"}
 
 
@@ -159,6 +163,16 @@ def _sources(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> li
 def _related(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> list[RelatedLink]:
     related: list[RelatedLink] = []
     for number, line in items:
+        typical = _TYPICAL_RELATED.match(line)
+        if typical:  # the shape nearly every line has, read by one regex (the general parser agrees)
+            try:
+                target = event_path(dt.date(int(typical["y"]), int(typical["m"]), int(typical["d"])), typical["slug"])
+            except ValueError:
+                pass  # an impossible date: the general path below reports it
+            else:
+                names = (typical["names"] or "").strip()
+                related.append(RelatedLink(len(related) + 1, target, typical["text"].strip(), names, number))
+                continue
         link = parse_link(list_item(line) or line)
         if link is None:
             issues.append(Issue(file, number, f"related item without a link skipped: {line[:80]!r}"))

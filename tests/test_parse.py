@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from db.models import DayPage, Event
 from db.parse import parse_file
 from tests.corpus_files import event_text
@@ -138,3 +142,26 @@ def test_seed_file_parses(tmp_path: object) -> None:
     assert len(event.sources) == 3 and len(event.related) == 10
     assert event.related[0].target_path.startswith("/news/2016/12/07/syrian-civil-war")
     assert event.related[0].context_text == "Aleppo, Aleppo offensive (November-December 2016)"
+
+
+def test_fast_related_path_agrees_with_the_general_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Related lines of the usual shape take one regex; on every sample file and on tricky lines
+    the result must equal what the general link parser makes of them."""
+    from db import parse
+    from db.sample import SAMPLE_DIR
+
+    tricky = event_text(related="\n".join([
+        "1. [ A [b] ](c) title ](/news/2016/12/7/a.md) _Context: Rowan County, Kentucky, Zed_",
+        "2. [T](/news/2016/2/30/bad.md) _Context: X_",
+        "3. [T](/news/2016/12/07/x.md)   _Context:   Spaced  ,  names _  ",
+        "4. [T](/news/2016/12/07/under_score.md) _Context: A_B_",
+        "5. [T](/news/2016/12/07/y.md)",
+        "6. [T](/news/2016/12/07/z.md) *Context: Star*",
+    ]))
+    files = [(p.relative_to(SAMPLE_DIR).as_posix(), p.read_bytes()) for p in SAMPLE_DIR.rglob("*.md")]
+    files.append(("news/2016/12/14/tricky.md", tricky.encode()))
+    fast = [parse.parse_file(name, data) for name, data in files]
+    monkeypatch.setattr(parse, "_TYPICAL_RELATED", re.compile(r"(?!)"))  # never matches
+    general = [parse.parse_file(name, data) for name, data in files]
+    assert fast == general
+    assert len(fast[-1].record.related) == 5  # type: ignore[union-attr]
