@@ -235,7 +235,7 @@ class Reader:
             " snippet(events_fts, -1, '<mark>', '</mark>', '…', 16) AS snippet"
             " FROM events_fts f JOIN events e ON e.id = f.rowid"
             " WHERE events_fts MATCH ? AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'"
-            " ORDER BY f.rank LIMIT ? OFFSET ?",
+            " ORDER BY f.rank, f.rowid LIMIT ? OFFSET ?",
             (match, first, offset),
         )
 

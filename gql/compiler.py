@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    BooleanValueNode,
     DocumentNode,
     EnumValueNode,
     FieldNode,
@@ -35,7 +36,9 @@ from db.paths import PathError, canonical_path
 
 from . import cursors
 from .errors import UserError
+from .fts import plain_match
 from .limits import DEFAULT_PAGE, MAX_PAGE
+from .validation import MAX_SEARCH_CHARS
 
 
 class Unsupported(Exception):
@@ -89,7 +92,7 @@ class _Builder:
         elif isinstance(node, VariableNode):
             name, default = node.name.value, self.variable_defaults.get(node.name.value)
             self.binders.append(lambda values: convert(values.get(name, default)))
-        elif isinstance(node, StringValueNode | IntValueNode | NullValueNode | EnumValueNode):
+        elif isinstance(node, StringValueNode | IntValueNode | NullValueNode | EnumValueNode | BooleanValueNode):
             literal = value_from_ast_untyped(node) if not isinstance(node, EnumValueNode) else node.value
             self.binders.append(lambda _values: convert(literal))
         else:
@@ -199,6 +202,8 @@ class _Builder:
             return f"json((SELECT v FROM {level}))"
         if name == "events" and set(arguments) <= {"first", "after", "orderBy"}:
             return self.events(node, arguments, counts)
+        if name == "search" and "query" in arguments and set(arguments) <= {"query", "first", "after", "advanced"}:
+            return self.search(node, arguments)
         if name == "__typename":
             return self.constant("Query")
         raise Unsupported(f"root field {name}")
@@ -240,6 +245,83 @@ class _Builder:
             else:
                 raise Unsupported(f"field EventConnection.{name}")
         return f"json_object({', '.join(parts)})"
+
+    def search(self, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
+        """Ranked full-text search: one page CTE (id, rank, snippet, n), then the same event levels."""
+        advanced = arguments.get("advanced")
+        if advanced is not None and not isinstance(advanced, BooleanValueNode):
+            raise Unsupported("advanced from a variable")
+        raw = advanced is not None and advanced.value
+        match = self.argument(arguments["query"], _fts_raw if raw else _fts_plain)
+        first = self.argument(arguments.get("first"), _first)
+        offset = self.argument(arguments.get("after"), _search_offset)
+        hits = (f"SELECT f.rowid AS id, f.rank AS rank, snippet(events_fts, -1, '<mark>', '</mark>', '…', 16)"
+                f" AS snippet FROM events_fts f WHERE events_fts MATCH {match}"
+                " AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)' ORDER BY f.rank, f.rowid")
+        if node.selection_set is None:
+            raise Unsupported("no selection")
+        parts: list[str] = []
+        page: str | None = None
+        for selection in node.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+                raise Unsupported("connection selection")
+            key = self.constant((selection.alias or selection.name).value)
+            name = selection.name.value
+            if name == "totalCount":
+                value = f"(SELECT count(*) FROM events_fts WHERE events_fts MATCH {match})"
+            elif name == "__typename":
+                value = self.constant("SearchConnection")
+            elif name == "edges":
+                if page is None:
+                    page = f"i{len(self.id_sets) + 1}"
+                    self.id_sets.append(f"{page}(id, rank, snippet, n) AS MATERIALIZED (SELECT id, rank, snippet,"
+                                        f" {offset} + row_number() OVER (ORDER BY rank, id) - 1 FROM ({hits} LIMIT {first}"
+                                        f" OFFSET {offset}))")
+                scalars = {"cursor": "gql_id('s', {e}.n)", "rank": "round({e}.rank, 6)", "snippet": "coalesce({e}.snippet, '')"}
+                edge = self.object(selection, "SearchEdge", scalars, "p", self._node_of(page))
+                value = (f"json((SELECT json_group_array(json(x)) FROM"
+                         f" (SELECT {edge} AS x FROM {page} p ORDER BY p.n)))")
+            elif name == "pageInfo":
+                value = self._search_page_info(selection, hits, first, offset)
+            else:
+                raise Unsupported(f"field SearchConnection.{name}")
+            parts.append(f"{key}, {value}")
+        return f"json_object({', '.join(parts)})"
+
+    def _search_page_info(self, node: FieldNode, hits: str, first: str, offset: str) -> str:
+        if node.selection_set is None:
+            raise Unsupported("no selection")
+        parts: list[str] = []
+        for selection in node.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+                raise Unsupported("pageInfo selection")
+            key = self.constant((selection.alias or selection.name).value)
+            name = selection.name.value
+            shown = f"(SELECT count(*) FROM ({hits} LIMIT {first} OFFSET {offset}))"
+            if name == "hasNextPage":
+                value = (f"json(CASE WHEN (SELECT count(*) FROM ({hits} LIMIT {first} + 1 OFFSET {offset}))"
+                         f" > {first} THEN 'true' ELSE 'false' END)")
+            elif name == "hasPreviousPage":
+                value = f"json(CASE WHEN {offset} > 0 THEN 'true' ELSE 'false' END)"
+            elif name == "startCursor":
+                value = f"CASE WHEN {shown} > 0 THEN gql_id('s', {offset}) END"
+            elif name == "endCursor":
+                value = f"CASE WHEN {shown} > 0 THEN gql_id('s', {offset} + {shown} - 1) END"
+            elif name == "__typename":
+                value = self.constant("PageInfo")
+            else:
+                raise Unsupported(f"field PageInfo.{name}")
+            parts.append(f"{key}, {value}")
+        return f"json_object({', '.join(parts)})"
+
+    def _node_of(self, page: str) -> Callable[[FieldNode], str]:
+        def nested(selection: FieldNode) -> str:
+            if selection.name.value == "node" and not selection.arguments:
+                level = self.level(selection, page)
+                return f"json((SELECT v FROM {level} WHERE {level}.id = p.id))"
+            raise Unsupported(f"field {selection.name.value} of an edge")
+
+        return nested
 
     def edge(self, node: FieldNode, page: str) -> str:
         def nested(selection: FieldNode) -> str:
@@ -291,6 +373,32 @@ def _first(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE:
         raise Unsupported("first out of range: the resolvers give the error")
     return value
+
+
+def _fts_plain(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_SEARCH_CHARS:
+        raise Unsupported("search text: the resolvers give the error")
+    match = plain_match(value)
+    if match is None:
+        raise Unsupported("no words: the resolvers answer an empty page")
+    return match
+
+
+def _fts_raw(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_SEARCH_CHARS:
+        raise Unsupported("search text: the resolvers give the error")
+    return value
+
+
+def _search_offset(value: Any) -> int:
+    if value is None:
+        return 0
+    if not isinstance(value, str):
+        raise Unsupported("after must be a string")
+    try:
+        return cursors.decode(value, ("s",))[1] + 1
+    except UserError:
+        raise Unsupported("bad cursor: the resolvers give the error") from None
 
 
 def _after(value: Any) -> int | None:

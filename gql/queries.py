@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated
 
 import strawberry
@@ -13,6 +12,7 @@ from db.read import EventQuery, Reader, SearchSyntaxError
 from . import cursors
 from .context import Info
 from .errors import UserError
+from .fts import plain_match
 from .limits import page_size
 from .types import (
     Context,
@@ -31,21 +31,6 @@ from .types import (
     event_connection,
     timeline,
 )
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def plain_match(text: str) -> str | None:
-    """User words -> an FTS5 expression that cannot be a syntax error: every word quoted.
-
-    None when the text has no words at all: nothing can match, so the answer is empty.
-    """
-    words = _WORD.findall(text)[:32]
-    if not words:
-        return None
-    quoted = [f'"{word}"' for word in words]
-    quoted[-1] += "*"  # the last word may be typed in part, as in a search box
-    return " ".join(quoted)
 
 
 @strawberry.type
@@ -102,7 +87,7 @@ class Query:
             raise UserError(str(exc)) from None
         edges = [
             SearchEdge(cursor=cursors.encode("s", offset + index), node=Event.from_row(row),
-                       rank=row["rank"], snippet=row["snippet"] or "")
+                       rank=round(row["rank"], 6), snippet=row["snippet"] or "")
             for index, row in enumerate(rows[:size])
         ]
         return SearchConnection(

@@ -259,7 +259,7 @@ class Event(Node):
 class SearchEdge:
     cursor: str
     node: Event
-    rank: float = strawberry.field(description="bm25 score; lower is better (SQLite FTS5).")
+    rank: float = strawberry.field(description="bm25 score, 6 decimals; lower is better (SQLite FTS5).")
     snippet: str = strawberry.field(description="Matching text with `<mark>` around hits.")
 
 

@@ -26,6 +26,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"n": 7}),
     ("{ events(first: 5, orderBy: OLDEST_FIRST) { pageInfo { endCursor hasNextPage } edges { node { date } } } }", {}),
     ("{ events { edges { node { path } } } __typename }", {}),
+    ('{ search(query: "migrant crisis", first: 3) { totalCount pageInfo { hasNextPage hasPreviousPage '
+     "startCursor endCursor } edges { cursor rank snippet node { title sources { name } } } } }", {}),
+    ('query($a: String) { search(query: "syria", first: 2, after: $a) { edges { cursor node { path } } '
+     "pageInfo { endCursor hasNextPage } } }", {"a": "czox"}),
+    ('{ search(query: "migrant NOT Hungary", advanced: true) { edges { node { title } } } }', {}),
+    ('{ search(query: "zzzznothing") { totalCount edges { node { title } } pageInfo { startCursor } } }', {}),
     ("query($p: String!) { event(path: $p) { related { event { related { title event { related { event { "
      "title related { path event { path sources { url } } } } } } } } } } }", {}),
     ("{ events(first: 8) { edges { node { related { event { title related { event { related { event { "
