@@ -274,10 +274,11 @@ class _Builder:
             elif name == "edges":
                 if page is None:
                     page = f"i{len(self.id_sets) + 1}"
-                    self.id_sets.append(f"{page}(id, rank, snippet, n) AS MATERIALIZED (SELECT id, rank, snippet,"
-                                        f" {offset} + row_number() OVER (ORDER BY rank, id) - 1 FROM ({hits} LIMIT {first}"
-                                        f" OFFSET {offset}))")
-                scalars = {"cursor": "gql_id('s', {e}.n)", "rank": "round({e}.rank, 6)", "snippet": "coalesce({e}.snippet, '')"}
+                    self.id_sets.append(
+                        f"{page}(id, rank, snippet, n) AS MATERIALIZED (SELECT id, rank, snippet, {offset}"
+                        f" + row_number() OVER (ORDER BY rank, id) - 1 FROM ({hits} LIMIT {first} OFFSET {offset}))")
+                scalars = {"cursor": "gql_id('s', {e}.n)", "rank": "round({e}.rank, 6)",
+                           "snippet": "coalesce({e}.snippet, '')"}
                 edge = self.object(selection, "SearchEdge", scalars, "p", self._node_of(page))
                 value = (f"json((SELECT json_group_array(json(x)) FROM"
                          f" (SELECT {edge} AS x FROM {page} p ORDER BY p.n)))")
