@@ -7,6 +7,6 @@ Flow: ``corpus`` walks the files -> ``parse`` turns each into a record (``models
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 __all__ = ["SCHEMA_VERSION"]

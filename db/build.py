@@ -279,6 +279,7 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary) -> None:
         " FROM event_contexts GROUP BY context_id) AS n WHERE n.context_id = contexts.id"
     )
     conn.execute("UPDATE contexts SET event_count = 0 WHERE event_count IS NULL")
+    conn.execute("INSERT INTO days (date, event_count) SELECT date, count(*) FROM events GROUP BY date")
     conn.execute(
         "UPDATE events SET context_names = (SELECT group_concat(name, '; ') FROM"
         " (SELECT c.name FROM event_contexts ec JOIN contexts c ON c.id = ec.context_id"

@@ -251,19 +251,29 @@ class Reader:
                 "and parentheses (SQLite FTS5 syntax)") from None
 
     def timeline(self, query: EventQuery, width: int) -> list[Row]:
-        """Counts per bucket; ``width`` is 4 (year), 7 (month) or 10 (day) characters of the date."""
+        """Counts per bucket; ``width`` is 4 (year), 7 (month) or 10 (day) characters of the date.
+
+        Unfiltered, from the per-day ``days`` table; filtered, counted per day first (the date
+        index yields days in order, no sort) and rolled up to buckets after.
+        """
+        if query.empty:
+            return self.rows(
+                f"SELECT substr(date, 1, {int(width)}) AS bucket, sum(event_count) AS count FROM days"
+                " GROUP BY bucket ORDER BY bucket"
+            )
         where, params = query.where()
         return self.rows(
-            f"SELECT substr(e.date, 1, {int(width)}) AS bucket, count(*) AS count"
-            f" FROM events e WHERE {where} GROUP BY bucket ORDER BY bucket",
+            f"SELECT substr(date, 1, {int(width)}) AS bucket, sum(n) AS count FROM"
+            f" (SELECT e.date AS date, count(*) AS n FROM events e WHERE {where} GROUP BY e.date)"
+            " GROUP BY bucket ORDER BY bucket",
             params,
         )
 
     def days(self, date_from: str | None, date_to: str | None, *, first: int, newest_first: bool) -> list[Row]:
         order = "DESC" if newest_first else "ASC"
         return self.rows(
-            "SELECT date, count(*) AS count FROM events WHERE date >= ? AND date <= ?"
-            f" GROUP BY date ORDER BY date {order} LIMIT ?",
+            "SELECT date, event_count AS count FROM days WHERE date >= ? AND date <= ?"
+            f" ORDER BY date {order} LIMIT ?",
             (date_from or "0000", date_to or "9999", first),
         )
 

@@ -24,6 +24,7 @@ TABLES: dict[str, dict[str, type]] = {
         "title": str, "context_text": str,
     },
     "related_contexts": {"related_id": int, "context_id": int, "position": int},
+    "days": {"date": str, "event_count": int},
     "meta": {"key": str, "value": str},
     "build_errors": {"id": int, "file": str, "line": int, "severity": str, "reason": str},
 }
@@ -35,12 +36,13 @@ NOT_NULL = {
     "event_contexts": {"event_id", "context_id"},
     "related": {"event_id", "position", "target_path", "title"},
     "related_contexts": {"related_id", "context_id", "position"},
+    "days": {"event_count"},
     "meta": {"value"},
     "build_errors": {"file", "severity", "reason"},
 }
 
 PRIMARY_KEYS = {
-    "events": "id", "sources": "id", "contexts": "id", "related": "id", "meta": "key",
+    "events": "id", "sources": "id", "contexts": "id", "related": "id", "meta": "key", "days": "date",
     "build_errors": "id", "event_contexts": ("event_id", "context_id"),
     "related_contexts": ("related_id", "position"),
 }

@@ -204,9 +204,21 @@ class _Builder:
             return self.events(node, arguments, counts)
         if name == "search" and "query" in arguments and set(arguments) <= {"query", "first", "after", "advanced"}:
             return self.search(node, arguments)
+        if name == "timeline" and set(arguments) <= {"interval"}:
+            return self.timeline(node, arguments.get("interval"))
         if name == "__typename":
             return self.constant("Query")
         raise Unsupported(f"root field {name}")
+
+    def timeline(self, node: FieldNode, interval: ValueNode | None) -> str:
+        """The unfiltered timeline, rolled up from the per-day table."""
+        widths = {"DAY": 10, "MONTH": 7, "YEAR": 4}
+        if interval is not None and not (isinstance(interval, EnumValueNode) and interval.value in widths):
+            raise Unsupported("interval from a variable")
+        width = widths[interval.value if isinstance(interval, EnumValueNode) else "MONTH"]
+        inner = self.object(node, "TimelineBucket", {"bucket": "t.bucket", "count": "t.count"}, "t")
+        return (f"json((SELECT json_group_array({inner}) FROM (SELECT substr(date, 1, {width}) AS bucket,"
+                " sum(event_count) AS count FROM days GROUP BY bucket ORDER BY bucket) t))")
 
     def events(self, node: FieldNode, arguments: dict[str, ValueNode], counts: dict[str, int]) -> str:
         order = arguments.get("orderBy")

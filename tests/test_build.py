@@ -70,7 +70,7 @@ def test_database_is_self_describing(sample_db: Path) -> None:
     assert ("sources", "event_id", "events") in fks
     assert ("event_contexts", "context_id", "contexts") in fks
     meta = dict(rows(sample_db, "SELECT key, value FROM meta"))
-    assert meta["schema_version"] == "1" and meta["events"] == "133" and len(meta["corpus_fingerprint"]) == 64
+    assert meta["schema_version"] == "2" and meta["events"] == "133" and len(meta["corpus_fingerprint"]) == 64
     assert rows(sample_db, "PRAGMA foreign_key_check") == []
     assert rows(sample_db, "PRAGMA journal_mode")[0][0] == "delete"
     hits = rows(sample_db, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'Aleppo'")[0][0]
@@ -155,11 +155,11 @@ def big_corpus(root: Path, copies: int) -> Path:
 
 
 def test_killed_build_leaves_previous_database_intact(tmp_path: Path) -> None:
-    corpus = big_corpus(tmp_path / "corpus", 40)
+    corpus = big_corpus(tmp_path / "corpus", 100)
     target = tmp_path / "news.db"
     build(SAMPLE_DIR, target)
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    for delay in (0.3, 0.8):
+    for delay in (0.05, 0.5):
         process = subprocess.Popen(
             [sys.executable, "-m", "gql.cli", "build", str(corpus), "-o", str(target), "--quiet"],
             start_new_session=True,
@@ -168,13 +168,14 @@ def test_killed_build_leaves_previous_database_intact(tmp_path: Path) -> None:
         while not list(tmp_path.glob(".news.db.*.tmp")) and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(delay)
+        assert process.poll() is None, "the build finished before it could be killed: use a larger corpus"
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
         assert rows(target, "SELECT count(*) FROM events")[0][0] == 133
     # the next build cleans the leftovers of the killed ones and succeeds
     summary = build(corpus, target)
-    assert summary.events == 40 * 132
+    assert summary.events == 100 * 132
     assert not list(tmp_path.glob(".news.db.*.tmp"))
 
 

@@ -26,6 +26,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"n": 7}),
     ("{ events(first: 5, orderBy: OLDEST_FIRST) { pageInfo { endCursor hasNextPage } edges { node { date } } } }", {}),
     ("{ events { edges { node { path } } } __typename }", {}),
+    ("{ timeline { bucket count __typename } y: timeline(interval: YEAR) { count } "
+     "d: timeline(interval: DAY) { bucket } }", {}),
     ('{ search(query: "migrant crisis", first: 3) { totalCount pageInfo { hasNextPage hasPreviousPage '
      "startCursor endCursor } edges { cursor rank snippet node { title sources { name } } } } }", {}),
     ('query($a: String) { search(query: "syria", first: 2, after: $a) { edges { cursor node { path } } '

@@ -1,0 +1,194 @@
+"""Corpus and database for one N, reused from ``bench/out`` when already made by the same code.
+
+The corpus is keyed by (N, seed, generator version); the database also by a hash of ``db/*.py``,
+so a change to the builder rebuilds it and a change to the server does not. Build figures (wall
+time, CPU, peak RSS from ``wait4``) and the plain read time are measured in the same run when
+the database is built; when it is reused, the figures saved with it are reported as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .corpus_gen import GENERATOR_VERSION, Generator
+from .servers import ROOT, VENV_BIN
+
+
+class BuildTimeout(Exception):
+    """The build ran past ``--build-timeout`` and was stopped."""
+
+
+@dataclass
+class Prepared:
+    """What one N is served from, and the figures of its corpus and build."""
+
+    n: int
+    corpus: Path
+    db: Path
+    corpus_files: int = 0
+    corpus_bytes: int = 0
+    generate_seconds: float = 0.0
+    corpus_reused: bool = False
+    build_seconds: float = 0.0
+    build_cpu_seconds: float = 0.0
+    build_peak_rss_mb: float = 0.0
+    read_seconds: float = 0.0
+    db_bytes: int = 0
+    events: int = 0
+    build_reused: bool = False
+    build_output: str = ""
+    note: str = ""  # how a prebuilt database (``--db N=PATH``) was made, or why the build failed
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.build_seconds if self.build_seconds else 0.0
+
+    @property
+    def build_read_ratio(self) -> float:
+        return self.build_seconds / self.read_seconds if self.read_seconds else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self) | {"events_per_second": self.events_per_second, "build_read_ratio": self.build_read_ratio}
+        return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+
+
+def builder_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "db").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def read_all(root: Path) -> tuple[float, int, int]:
+    """Seconds to read every file under ``root`` once (walk included); also file count and bytes."""
+    started = time.perf_counter()
+    files = size = 0
+    for directory, _, names in os.walk(root):
+        for name in names:
+            with open(os.path.join(directory, name), "rb") as handle:
+                size += len(handle.read())
+            files += 1
+    return time.perf_counter() - started, files, size
+
+
+def generate(n: int, out: Path, *, seed: int = 1, regen: bool = False, workers: int = 2,
+             log: Callable[[str], None] = print) -> tuple[Path, dict[str, Any], bool]:
+    """(corpus directory, its figures, reused?): generated unless already there for this N and version."""
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"corpus-n{n}-g{GENERATOR_VERSION}-s{seed}"
+    corpus, marker = out / name, out / f"{name}.json"
+    reused = not regen and marker.exists()
+    if not reused:
+        shutil.rmtree(corpus, ignore_errors=True)
+        marker.unlink(missing_ok=True)
+        log(f"generating {n:,} events into {corpus}")
+        started = time.perf_counter()
+        stats = Generator(n, seed).write(corpus, workers=workers)
+        stats.seconds = time.perf_counter() - started  # the first pass (context table) included
+        marker.write_bytes(orjson.dumps(asdict(stats)))
+    return corpus, orjson.loads(marker.read_bytes()), reused
+
+
+def prepare(n: int, out: Path, *, seed: int = 1, regen: bool = False, rebuild: bool = False,
+            workers: int = 2, build_timeout: float = 900.0, prebuilt: Path | None = None,
+            log: Callable[[str], None] = print) -> Prepared:
+    """Generate (or reuse) the corpus and build (or reuse) its database; raise BuildTimeout.
+
+    With ``prebuilt``, serve that file instead; build figures come from ``PATH.json`` if present.
+    """
+    if prebuilt is not None:
+        return _prebuilt(n, out, prebuilt, seed)
+    corpus, made, corpus_reused = generate(n, out, seed=seed, regen=regen, workers=workers, log=log)
+    figures_of = {"corpus": corpus, "corpus_files": made["files"], "corpus_bytes": made["bytes"],
+                  "generate_seconds": made["seconds"], "corpus_reused": corpus_reused}
+    db = out / f"news-n{n}-g{GENERATOR_VERSION}-s{seed}-db{builder_hash()}.db"
+    figures = db.with_suffix(".json")
+    build_reused = not rebuild and db.exists() and figures.exists()
+    if not build_reused:
+        read_all(corpus)  # warm the page cache: the build and the timed read both find it warm
+        read_seconds, _, _ = read_all(corpus)
+        for stale in out.glob(f"news-n{n}-g{GENERATOR_VERSION}-s{seed}-db*"):
+            stale.unlink()  # built by older db/ code
+        log(f"building {db.name} (read of all files: {read_seconds:.2f} s)")
+        try:
+            build = _build(corpus, db, build_timeout)
+        except BuildTimeout as exc:
+            raise BuildTimeout(Prepared(n=n, db=db, read_seconds=read_seconds, note=str(exc), **figures_of)) from None
+        build["read_seconds"] = read_seconds
+        figures.write_bytes(orjson.dumps(build))
+    build = orjson.loads(figures.read_bytes())
+    return Prepared(
+        n=n, db=db, **figures_of, build_seconds=build["seconds"], build_cpu_seconds=build["cpu_seconds"],
+        build_peak_rss_mb=build["peak_rss_mb"], read_seconds=build["read_seconds"], db_bytes=db.stat().st_size,
+        events=build["events"], build_reused=build_reused, build_output=build["output"],
+    )
+
+
+def _prebuilt(n: int, out: Path, db: Path, seed: int) -> Prepared:
+    marker = out / f"corpus-n{n}-g{GENERATOR_VERSION}-s{seed}.json"
+    made: dict[str, Any] = {"files": 0, "bytes": 0, "seconds": 0.0}
+    if marker.exists():
+        made = orjson.loads(marker.read_bytes())
+    figures = db.with_suffix(".json")
+    build: dict[str, Any] = orjson.loads(figures.read_bytes()) if figures.exists() else {}
+    return Prepared(
+        n=n, corpus=marker.with_suffix(""), db=db, corpus_files=made["files"], corpus_bytes=made["bytes"],
+        generate_seconds=made["seconds"], corpus_reused=True, build_seconds=build.get("seconds", 0.0),
+        build_cpu_seconds=build.get("cpu_seconds", 0.0), build_peak_rss_mb=build.get("peak_rss_mb", 0.0),
+        read_seconds=build.get("read_seconds", 0.0), db_bytes=db.stat().st_size, events=build.get("events", 0),
+        build_reused=True, build_output=build.get("output", ""),
+        note=build.get("note") or f"prebuilt database {db} (--db); build not measured in this run",
+    )
+
+
+def _build(corpus: Path, db: Path, timeout: float) -> dict[str, Any]:
+    """``newsgql build`` as a child process: wall time, CPU time and peak RSS of that build alone.
+
+    ``wait4`` gives the child's own resource usage (its parsing workers included, as it reaps them):
+    ``ru_maxrss`` is the largest single process, not a sum.
+    """
+    tmp = db.with_name(db.name + ".part")
+    tmp.unlink(missing_ok=True)
+    log_file = db.with_name(db.name + ".log")
+    started = time.perf_counter()
+    with open(log_file, "wb") as output:
+        process = subprocess.Popen([str(VENV_BIN / "newsgql"), "build", str(corpus), "-o", str(tmp)],
+                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - started > timeout:
+                raise BuildTimeout(f"newsgql build did not finish within {timeout:.0f} s and was stopped")
+            time.sleep(0.2)
+    except BaseException:  # the timeout, or the harness being stopped: never leave a build running
+        os.killpg(process.pid, signal.SIGKILL)
+        os.wait4(process.pid, 0)
+        tmp.unlink(missing_ok=True)
+        raise
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    text = log_file.read_text(errors="replace").strip()
+    if process.returncode != 0:
+        raise RuntimeError(f"newsgql build failed ({process.returncode}):\n{text}")
+    tmp.replace(db)
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    return {
+        "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024, "events": events, "output": text,
+    }

@@ -1,0 +1,71 @@
+"""The benchmark's smoke variant end to end: generate, build, serve ours and the limit, load with wrk.
+
+No timing is asserted (the machine is shared): only that every row was measured, our server
+answered every request without errors or non-2xx, and the limit's answers matched ours.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (Debian: apt-get install wrk)")
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bench")
+
+
+@pytest.fixture(scope="module")
+def report(out: Path) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--sizes", "300", "--duration", "1",
+         "--out", str(out), "--json", str(out / "report.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert (out / "RESULTS-smoke.md").exists()
+    data: dict[str, object] = json.loads((out / "report.json").read_text())
+    return data
+
+
+def _rows(report: dict[str, object]) -> list[dict[str, object]]:
+    sizes = report["sizes"]
+    assert isinstance(sizes, list) and len(sizes) == 1
+    assert sizes[0]["n"] == 300
+    rows: list[dict[str, object]] = sizes[0]["rows"]
+    return rows
+
+
+def test_every_row_measured_on_ours_without_errors(report: dict[str, object]) -> None:
+    rows = _rows(report)
+    assert {row["key"] for row in rows} >= {"Q1", "Q2", "Q3", "search", "timeline_ctx", "depth3", "Q1get"}
+    for row in rows:
+        ours = row["ours"]
+        assert isinstance(ours, dict), row
+        assert ours["rps"] > 0, row
+        assert ours["errors"] == 0 and ours["non2xx"] == 0, row
+        assert ours["check"] is None, row
+
+
+def test_limit_agrees_with_ours_and_answers_cleanly(report: dict[str, object]) -> None:
+    for row in _rows(report):
+        forms = row["limit"]
+        assert isinstance(forms, dict) and set(forms) >= {"a", "b"}, row
+        for form in forms.values():
+            assert form["rps"] > 0 and form["errors"] == 0, row
+            assert form["check"] is None, row
+
+
+def test_markdown_report_has_the_table(report: dict[str, object], out: Path) -> None:
+    assert report["servers"] == ["ours", "limit"]
+    text = (out / "RESULTS-smoke.md").read_text(encoding="utf-8")
+    assert "## N = 300" in text and "| Q1 |" in text and "ours/limit" in text
