@@ -108,21 +108,19 @@ class GraphQLEndpoint:
             params = await self._params(request)
         except BadRequest as exc:
             return _error_response(media, exc.status, exc.message, exc.headers)
+        key = params.key(media)
         if method == "POST":
-            return (await self._answer(params, media))[0]
-        etag = self._etag(params, media)
+            return (await self._answer(params, media, key))[0]
+        etag = f'"{self.etag_prefix}-{hashlib.blake2b(key, digest_size=12).hexdigest()}"'
         headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
         if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
-        response, clean = await self._answer(params, media)
+        response, clean = await self._answer(params, media, key)
         if clean:
             response.headers.update(headers)
         else:
             response.headers["Cache-Control"] = "no-store"
         return response
-
-    def _etag(self, params: Params, media: str) -> str:
-        return f'"{self.etag_prefix}-{hashlib.blake2b(params.key(media), digest_size=12).hexdigest()}"'
 
     async def _params(self, request: Request) -> Params:
         if request.method == "POST":
@@ -157,9 +155,8 @@ class GraphQLEndpoint:
             raise BadRequest("`operationName` must be a string")
         return Params(query, variables, operation or None)
 
-    async def _answer(self, params: Params, media: str) -> tuple[Response, bool]:
+    async def _answer(self, params: Params, media: str, key: bytes) -> tuple[Response, bool]:
         """Execute (or reuse) an answer; the flag says it had no errors, so it may be cached."""
-        key = params.key(media)
         cached = self.cache.get(key)
         if cached is not None:
             return Response(cached, media_type=_content_type(media)), True
