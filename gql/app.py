@@ -24,6 +24,7 @@ from . import __version__
 from .http import GraphQLEndpoint, ResponseCache
 from .limits import Limits
 from .schema import create_schema
+from .warm import WarmCache
 
 STATIC = Path(str(files("gql") / "static"))
 
@@ -79,6 +80,8 @@ def create_app(
         middleware=middleware,
         lifespan=_closing(reader),
     )
+    if response_cache:
+        app.add_middleware(WarmCache)  # outermost: a replayed answer skips everything below
     app.state.reader = reader
     app.state.endpoint = endpoint
     return app
