@@ -234,28 +234,48 @@ class _Builder:
             return (f"SELECT e.id FROM events e WHERE e.id {compare} coalesce({after}, {unbounded})"
                     f" ORDER BY e.id {direction} LIMIT {first} + {extra}")
 
+        pages: list[str] = []
+
+        def edges(selection: FieldNode) -> str:
+            pages[:] = pages or [self.id_set(page_sql(0))]
+            edge = self.edge(selection, pages[0])
+            return (f"json((SELECT json_group_array(json(x)) FROM"
+                    f" (SELECT {edge} AS x FROM {pages[0]} p ORDER BY p.id {direction})))")
+
+        reverse = "ASC" if direction == "DESC" else "DESC"
+
+        def cursor(way: str) -> Callable[[FieldNode], str]:
+            return lambda _: f"(SELECT gql_id('e', q.id) FROM ({page_sql(0)}) q ORDER BY q.id {way} LIMIT 1)"
+
+        page_info = {
+            "hasNextPage": lambda _: _flag(f"(SELECT count(*) FROM ({page_sql(1)})) > {first}"),
+            "hasPreviousPage": lambda _: _flag(f"{after} IS NOT NULL"),
+            "startCursor": cursor(direction),
+            "endCursor": cursor(reverse),
+        }
+        return self.fields(node, "EventConnection", {
+            "totalCount": lambda _: self.constant(counts["events"]),
+            "edges": edges,
+            "pageInfo": lambda selection: self.fields(selection, "PageInfo", page_info),
+        })
+
+    def fields(self, node: FieldNode, typename: str, values: dict[str, Callable[[FieldNode], str]]) -> str:
+        """``json_object`` over a selection of argument-free fields, each built by ``values[name]``."""
         if node.selection_set is None:
             raise Unsupported("no selection")
         parts: list[str] = []
-        page: str | None = None
         for selection in node.selection_set.selections:
             if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
-                raise Unsupported("connection selection")
+                raise Unsupported(f"{typename} selection")
             key = self.constant((selection.alias or selection.name).value)
             name = selection.name.value
-            if name == "totalCount":
-                parts.append(f"{key}, {self.constant(counts['events'])}")
-            elif name == "__typename":
-                parts.append(f"{key}, {self.constant('EventConnection')}")
-            elif name == "edges":
-                page = page or self.id_set(page_sql(0))
-                edge = self.edge(selection, page)
-                parts.append(f"{key}, json((SELECT json_group_array(json(x)) FROM"
-                             f" (SELECT {edge} AS x FROM {page} p ORDER BY p.id {direction})))")
-            elif name == "pageInfo":
-                parts.append(f"{key}, {self.page_info(selection, page_sql, direction, first, after)}")
+            if name == "__typename":
+                value = self.constant(typename)
+            elif name in values:
+                value = values[name](selection)
             else:
-                raise Unsupported(f"field EventConnection.{name}")
+                raise Unsupported(f"field {typename}.{name}")
+            parts.append(f"{key}, {value}")
         return f"json_object({', '.join(parts)})"
 
     def search(self, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
@@ -270,64 +290,36 @@ class _Builder:
         hits = (f"SELECT f.rowid AS id, f.rank AS rank, snippet(events_fts, -1, '<mark>', '</mark>', '…', 16)"
                 f" AS snippet FROM events_fts f WHERE events_fts MATCH {match}"
                 " AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)' ORDER BY f.rank, f.rowid")
-        if node.selection_set is None:
-            raise Unsupported("no selection")
-        parts: list[str] = []
-        page: str | None = None
-        for selection in node.selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
-                raise Unsupported("connection selection")
-            key = self.constant((selection.alias or selection.name).value)
-            name = selection.name.value
-            if name == "totalCount":
-                value = f"(SELECT count(*) FROM events_fts WHERE events_fts MATCH {match})"
-            elif name == "__typename":
-                value = self.constant("SearchConnection")
-            elif name == "edges":
-                if page is None:
-                    page = f"i{len(self.id_sets) + 1}"
-                    self.id_sets.append(
-                        f"{page}(id, rank, snippet, n) AS MATERIALIZED (SELECT id, rank, snippet, {offset}"
-                        f" + row_number() OVER (ORDER BY rank, id) - 1 FROM ({hits} LIMIT {first} OFFSET {offset}))")
-                scalars = {"cursor": "gql_id('s', {e}.n)", "rank": "round({e}.rank, 6)",
-                           "snippet": "coalesce({e}.snippet, '')"}
-                edge = self.object(selection, "SearchEdge", scalars, "p", self._node_of(page))
-                value = (f"json((SELECT json_group_array(json(x)) FROM"
-                         f" (SELECT {edge} AS x FROM {page} p ORDER BY p.n)))")
-            elif name == "pageInfo":
-                value = self._search_page_info(selection, hits, first, offset)
-            else:
-                raise Unsupported(f"field SearchConnection.{name}")
-            parts.append(f"{key}, {value}")
-        return f"json_object({', '.join(parts)})"
+        pages: list[str] = []
 
-    def _search_page_info(self, node: FieldNode, hits: str, first: str, offset: str) -> str:
-        if node.selection_set is None:
-            raise Unsupported("no selection")
-        parts: list[str] = []
-        for selection in node.selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
-                raise Unsupported("pageInfo selection")
-            key = self.constant((selection.alias or selection.name).value)
-            name = selection.name.value
-            shown = f"(SELECT count(*) FROM ({hits} LIMIT {first} OFFSET {offset}))"
-            if name == "hasNextPage":
-                value = (f"json(CASE WHEN (SELECT count(*) FROM ({hits} LIMIT {first} + 1 OFFSET {offset}))"
-                         f" > {first} THEN 'true' ELSE 'false' END)")
-            elif name == "hasPreviousPage":
-                value = f"json(CASE WHEN {offset} > 0 THEN 'true' ELSE 'false' END)"
-            elif name == "startCursor":
-                value = f"CASE WHEN {shown} > 0 THEN gql_id('s', {offset}) END"
-            elif name == "endCursor":
-                value = f"CASE WHEN {shown} > 0 THEN gql_id('s', {offset} + {shown} - 1) END"
-            elif name == "__typename":
-                value = self.constant("PageInfo")
-            else:
-                raise Unsupported(f"field PageInfo.{name}")
-            parts.append(f"{key}, {value}")
-        return f"json_object({', '.join(parts)})"
+        def edges(selection: FieldNode) -> str:
+            if not pages:
+                pages.append(f"i{len(self.id_sets) + 1}")
+                self.id_sets.append(
+                    f"{pages[0]}(id, rank, snippet, n) AS MATERIALIZED (SELECT id, rank, snippet, {offset}"
+                    f" + row_number() OVER (ORDER BY rank, id) - 1 FROM ({hits} LIMIT {first} OFFSET {offset}))")
+            scalars = {"cursor": "gql_id('s', {e}.n)", "rank": "round({e}.rank, 6)",
+                       "snippet": "coalesce({e}.snippet, '')"}
+            edge = self.object(selection, "SearchEdge", scalars, "p", self._node_of(pages[0]))
+            return f"json((SELECT json_group_array(json(x)) FROM (SELECT {edge} AS x FROM {pages[0]} p ORDER BY p.n)))"
+
+        shown = f"(SELECT count(*) FROM ({hits} LIMIT {first} OFFSET {offset}))"
+        page_info = {
+            "hasNextPage": lambda _: _flag(f"(SELECT count(*) FROM ({hits} LIMIT {first} + 1 OFFSET {offset}))"
+                                           f" > {first}"),
+            "hasPreviousPage": lambda _: _flag(f"{offset} > 0"),
+            "startCursor": lambda _: f"CASE WHEN {shown} > 0 THEN gql_id('s', {offset}) END",
+            "endCursor": lambda _: f"CASE WHEN {shown} > 0 THEN gql_id('s', {offset} + {shown} - 1) END",
+        }
+        return self.fields(node, "SearchConnection", {
+            "totalCount": lambda _: f"(SELECT count(*) FROM events_fts WHERE events_fts MATCH {match})",
+            "edges": edges,
+            "pageInfo": lambda selection: self.fields(selection, "PageInfo", page_info),
+        })
 
     def _node_of(self, page: str) -> Callable[[FieldNode], str]:
+        """An edge's ``node``: the event level over the page's ids (the edge row is ``p``)."""
+
         def nested(selection: FieldNode) -> str:
             if selection.name.value == "node" and not selection.arguments:
                 level = self.level(selection, page)
@@ -337,38 +329,12 @@ class _Builder:
         return nested
 
     def edge(self, node: FieldNode, page: str) -> str:
-        def nested(selection: FieldNode) -> str:
-            if selection.name.value == "node" and not selection.arguments:
-                level = self.level(selection, page)
-                return f"json((SELECT v FROM {level} WHERE {level}.id = p.id))"
-            raise Unsupported(f"field EventEdge.{selection.name.value}")
+        return self.object(node, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "p", self._node_of(page))
 
-        return self.object(node, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "p", nested)
 
-    def page_info(self, node: FieldNode, page_sql: Callable[[int], str], direction: str,
-                  first: str, after: str) -> str:
-        if node.selection_set is None:
-            raise Unsupported("no selection")
-        parts: list[str] = []
-        reverse = "ASC" if direction == "DESC" else "DESC"
-        for selection in node.selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
-                raise Unsupported("pageInfo selection")
-            key = self.constant((selection.alias or selection.name).value)
-            name = selection.name.value
-            if name == "hasNextPage":
-                value = f"json(CASE WHEN (SELECT count(*) FROM ({page_sql(1)})) > {first} THEN 'true' ELSE 'false' END)"
-            elif name == "hasPreviousPage":
-                value = f"json(CASE WHEN {after} IS NULL THEN 'false' ELSE 'true' END)"
-            elif name in ("startCursor", "endCursor"):
-                way = direction if name == "startCursor" else reverse
-                value = f"(SELECT gql_id('e', q.id) FROM ({page_sql(0)}) q ORDER BY q.id {way} LIMIT 1)"
-            elif name == "__typename":
-                value = self.constant("PageInfo")
-            else:
-                raise Unsupported(f"field PageInfo.{name}")
-            parts.append(f"{key}, {value}")
-        return f"json_object({', '.join(parts)})"
+def _flag(condition: str) -> str:
+    """A JSON boolean from an SQL condition."""
+    return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
 
 
 def _path(value: Any) -> str | None:
