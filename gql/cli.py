@@ -108,11 +108,14 @@ def _summary(s: BuildSummary, output: Path) -> str:
         f"({s.resolved_share:.0%} resolved)",
         f"  files {s.files:,}  skipped {s.skipped:,}  warnings {s.warnings:,}",
     ]
-    for issue in s.issues[:10]:
+    # every skipped file (its events are not in the database); warnings up to ten
+    skipped = [issue for issue in s.issues if issue.fatal]
+    warnings = [issue for issue in s.issues if not issue.fatal]
+    for issue in skipped + warnings[:10]:
         where = f"{issue.file}:{issue.line}" if issue.line else issue.file
         lines.append(f"  {'skipped' if issue.fatal else 'warning'}: {where}: {issue.reason}")
-    if len(s.issues) > 10:
-        lines.append(f"  ... {len(s.issues) - 10:,} more in the build_errors table")
+    if len(warnings) > 10:
+        lines.append(f"  ... {len(warnings) - 10:,} more in the build_errors table")
     return "\n".join(lines)
 
 
