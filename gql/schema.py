@@ -67,3 +67,7 @@ def create_schema(limits: Limits | None = None) -> strawberry.Schema:
 def export_sdl() -> str:
     """The SDL checked in as ``schema.graphql``."""
     return create_schema().as_str() + "\n"
+
+
+#: The default schema, for tools that import one: ``strawberry export-schema gql.schema:schema``.
+schema = create_schema()

@@ -24,3 +24,14 @@ def test_contract_fields_are_present() -> None:
         "search(", "context(name: String!): Context", "totalCount: Int!", "pageInfo: PageInfo!",
     ]:
         assert line in sdl, line
+
+
+def test_strawberry_cli_exports_the_same_sdl() -> None:
+    """Tools that import ``gql.schema:schema`` (Strawberry's own CLI) see the checked-in SDL."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "strawberry", "export-schema", "gql.schema:schema"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.rstrip("\n") + "\n" == (ROOT / "schema.graphql").read_text()
