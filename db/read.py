@@ -8,6 +8,7 @@ handler. User text only ever reaches SQLite as a bound parameter.
 from __future__ import annotations
 
 import contextvars
+import json
 import sqlite3
 import time
 from collections import defaultdict
@@ -346,8 +347,6 @@ def _json_ids(ids: Iterable[int]) -> str:
 
 
 def _json_list(values: Iterable[str]) -> str:
-    import json
-
     return json.dumps(list(values))
 
 
