@@ -115,7 +115,8 @@ def _open_for_build(tmp: Path) -> sqlite3.Connection:
 
 #: What a worker sends back: (file, digest, payload, issues). The payload is plain tuples, not
 #: dataclasses, because pickling between processes is most of the cost of a parallel parse:
-#: ("event", path, date, slug, title, story, body, file, sources, related), ("day", categories) or None.
+#: ("event", path, date, slug, title, story, body, file, sources, related), ("day", date, categories)
+#: or None.
 Compact = tuple[str, str, tuple[Any, ...] | None, tuple[Issue, ...]]
 
 
@@ -146,7 +147,7 @@ def _compact(parsed: ParsedFile) -> Compact:
             tuple((link.position, link.target_path, link.title, link.context_text) for link in record.related),
         )
     elif isinstance(record, DayPage):
-        payload = ("day", record.categories)
+        payload = ("day", record.date, record.categories)
     return (parsed.file, parsed.digest, payload, parsed.issues)
 
 
@@ -168,13 +169,16 @@ def _load(
     progress: Callable[[int, int], None] | None,
 ) -> None:
     fingerprint = hashlib.sha256()
-    seen: dict[str, str] = {}
-    categories: dict[str, str] = {}
+    # Files come in (date, index.md first, slug) order, so memory stays per day, not per corpus:
+    # two files of one event are neighbours, and a day's categories are known before its events.
+    last_path, last_file = "", ""
+    day, day_categories = "", dict[str, str]()  # the day being read and its page's categories
+    elsewhere: dict[str, str] = {}  # day pages listing events of other days (rare)
     texts: set[str] = set()
     events: list[tuple[object, ...]] = []
     sources: list[tuple[object, ...]] = []
     related: list[tuple[object, ...]] = []
-    related_id = 0
+    event_id = related_id = 0
     total = len(files)
     conn.execute("BEGIN")
     for file, digest, payload, issues in _parsed(files, workers):
@@ -184,16 +188,23 @@ def _load(
         if payload is None:
             pass
         elif payload[0] == "day":
-            for path, category in payload[1]:
-                categories.setdefault(path, category)
-        elif payload[1] in seen:
-            reason = f"duplicate of {seen[payload[1]]} (same date and slug); skipped"
+            _, page_date, listed = payload
+            if page_date != day:
+                day, day_categories = page_date, {}
+            folder = "/news/" + page_date.replace("-", "/") + "/"
+            for path, category in listed:
+                (day_categories if path.startswith(folder) else elsewhere).setdefault(path, category)
+        elif payload[1] == last_path:
+            reason = f"duplicate of {last_file} (same date and slug); skipped"
             summary.issues.append(Issue(file, None, reason, fatal=True))
         else:
             _, path, date, slug, title, story, body, source_file, event_sources, links = payload
-            seen[path] = file
-            event_id = len(seen)
-            events.append((event_id, path, date, int(date[:4]), slug, title, story, body, source_file,
+            if date != day:
+                day, day_categories = date, {}
+            last_path, last_file = path, file
+            event_id += 1
+            category = day_categories.get(path) or elsewhere.get(path)
+            events.append((event_id, path, date, int(date[:4]), slug, title, story, body, category, source_file,
                            len(event_sources), len(links)))
             sources.extend((event_id, *source) for source in event_sources)
             for position, target, link_title, context_text in links:
@@ -206,11 +217,13 @@ def _load(
             progress(1, total)
     _flush(conn, events, sources, related)
     _insert_contexts(conn, segment_all(texts))
-    categories_rows = [(category, path) for path, category in categories.items()]
     conn.execute("COMMIT")
     conn.execute("BEGIN")
     create_indexes_before_links(conn)
-    conn.executemany("UPDATE events SET category = ? WHERE path = ?", categories_rows)
+    conn.executemany(  # pages that list events of other days, read after those events
+        "UPDATE events SET category = ? WHERE path = ? AND category IS NULL",
+        [(category, path) for path, category in elsewhere.items()],
+    )
     _insert_issues(conn, summary.issues)
     conn.execute("COMMIT")
     summary.fingerprint = fingerprint.hexdigest()
@@ -226,8 +239,8 @@ def create_indexes_before_links(conn: sqlite3.Connection) -> None:
 def _flush(conn: sqlite3.Connection, events: list[tuple[object, ...]], sources: list[tuple[object, ...]],
            related: list[tuple[object, ...]]) -> None:
     conn.executemany(
-        "INSERT INTO events (id, path, date, year, slug, title, story, body, file, source_count,"
-        " related_count) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO events (id, path, date, year, slug, title, story, body, category, file, source_count,"
+        " related_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         events,
     )
     conn.executemany("INSERT INTO sources (event_id, position, name, url, domain) VALUES (?,?,?,?,?)", sources)

@@ -188,3 +188,18 @@ def test_read_only_target_gives_a_clear_error(tmp_path: Path) -> None:
         target_dir.chmod(0o500)
     with pytest.raises(BuildFailed, match="cannot write"):
         build(SAMPLE_DIR, target_dir / "news.db")
+
+
+def test_categories_from_own_and_other_day_pages(corpus_dir: Path, tmp_path: Path) -> None:
+    write(corpus_dir, "news/2016/12/14/a.md", event_text(title="A."))
+    write(corpus_dir, "news/2016/12/14/b.md", event_text(title="B."))
+    write(corpus_dir, "news/2016/12/15/c.md", event_text(date="2016-12-15", title="C."))
+    write(corpus_dir, "news/2016/12/14/index.md",
+          "# 2016-12-14\n\n## Sports\n\n1. [A](/news/2016/12/14/a.md)\n")
+    # a later day's page lists an earlier day's event (read after that event was stored)
+    write(corpus_dir, "news/2016/12/16/index.md",
+          "# 2016-12-16\n\n## Science\n\n1. [B](/news/2016/12/14/b.md)\n2. [C](/news/2016/12/15/c.md)\n")
+    target = tmp_path / "out.db"
+    build(corpus_dir, target)
+    assert rows(target, "SELECT title, category FROM events ORDER BY id") == [
+        ("A.", "Sports"), ("B.", "Science"), ("C.", "Science")]
