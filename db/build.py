@@ -27,7 +27,7 @@ from .corpus import CorpusFile, read_bytes, walk
 from .errors import BuildFailed
 from .models import DayPage, Event, Issue, ParsedFile
 from .parse import parse_file
-from .tables import create_indexes, create_tables, meta_rows
+from .tables import create_index, create_indexes, create_tables, meta_rows
 
 BATCH = 2000
 
@@ -219,7 +219,7 @@ def _load(
     _insert_contexts(conn, segment_all(texts))
     conn.execute("COMMIT")
     conn.execute("BEGIN")
-    create_indexes_before_links(conn)
+    create_index(sqlite_utils.Database(conn), "events", ["path"], unique=True)  # the linking lookups need it
     conn.executemany(  # pages that list events of other days, read after those events
         "UPDATE events SET category = ? WHERE path = ? AND category IS NULL",
         [(category, path) for path, category in elsewhere.items()],
@@ -229,11 +229,6 @@ def _load(
     summary.fingerprint = fingerprint.hexdigest()
     summary.skipped = sum(1 for issue in summary.issues if issue.fatal)
     summary.warnings = len(summary.issues) - summary.skipped
-
-
-def create_indexes_before_links(conn: sqlite3.Connection) -> None:
-    """The one index the linking updates need; the rest come with ``create_indexes``."""
-    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_events_path ON events (path)")
 
 
 def _flush(conn: sqlite3.Connection, events: list[tuple[object, ...]], sources: list[tuple[object, ...]],
@@ -300,7 +295,6 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary) -> None:
     )
     conn.execute("COMMIT")
     db = sqlite_utils.Database(conn)
-    conn.execute("DROP INDEX IF EXISTS idx_events_path")
     create_indexes(db)
     counts = {
         name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]

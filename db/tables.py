@@ -84,10 +84,15 @@ def create_tables(db: sqlite_utils.Database) -> None:
         )
 
 
+def create_index(db: sqlite_utils.Database, table: str, columns: list[str], unique: bool = False) -> None:
+    """One lookup index, under the name sqlite-utils gives it; a no-op if it is already there."""
+    db[table].create_index(columns, unique=unique, if_not_exists=True)  # type: ignore[union-attr]
+
+
 def create_indexes(db: sqlite_utils.Database) -> None:
     """Create lookup indexes and the full-text index, once the rows are in."""
     for table, columns, unique in INDEXES:
-        db[table].create_index(columns, unique=unique)  # type: ignore[union-attr]
+        create_index(db, table, columns, unique)
     db["events"].enable_fts(FTS_COLUMNS, tokenize="porter unicode61 remove_diacritics 2")  # type: ignore[union-attr]
 
 
