@@ -21,7 +21,8 @@ from starlette.staticfiles import StaticFiles
 from db.read import Reader
 
 from . import __version__
-from .http import GraphQLEndpoint, ResponseCache
+from .cache import LruCache
+from .http import GraphQLEndpoint
 from .limits import Limits
 from .schema import create_schema
 from .warm import WarmCache
@@ -50,7 +51,7 @@ def create_app(
     graphiql_page = STATIC / "graphiql" / "index.html"
     endpoint = GraphQLEndpoint(
         schema, reader, limits, graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None,
-        max_age=max_age, compiled=compiled, cache=ResponseCache() if response_cache else ResponseCache(0, 0),
+        max_age=max_age, compiled=compiled, cache=LruCache() if response_cache else LruCache(0, 0),
     )
 
     async def healthz(request: Request) -> Response:

@@ -4,7 +4,7 @@ GET and POST; ``application/graphql-response+json`` (request errors -> 400) and
 ``application/json`` (well-formed requests -> 200); every error is a GraphQL error object.
 GET answers carry an ``ETag`` derived from the database fingerprint and the request, and a
 ``Cache-Control``; a matching ``If-None-Match`` gets ``304`` without executing anything.
-Answers without errors are kept in a bounded in-process cache: the file never changes.
+Answers without errors are kept in a bounded in-process cache (``cache.LruCache``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -26,6 +25,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 
 from db.read import DEADLINE, QueryTimeout, Reader
 
+from .cache import LruCache, etag_matches
 from .context import Context
 from .fastpath import FastPath
 from .limits import Limits
@@ -57,28 +57,8 @@ class BadRequest(Exception):
         self.headers = headers or {}
 
 
-class ResponseCache:
-    """A bounded LRU of finished answers keyed by request; valid for the life of the file."""
-
-    def __init__(self, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: OrderedDict[bytes, bytes] = OrderedDict()
-        self._bytes = 0
-
-    def get(self, key: bytes) -> bytes | None:
-        body = self._items.get(key)
-        if body is not None:
-            self._items.move_to_end(key)
-        return body
-
-    def put(self, key: bytes, body: bytes) -> None:
-        if not self.max_entries or len(body) > self.max_bytes // 16 or key in self._items:
-            return
-        self._items[key] = body
-        self._bytes += len(body)
-        while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
-            _, dropped = self._items.popitem(last=False)
-            self._bytes -= len(dropped)
+#: Finished answers (body bytes) keyed by media type + request.
+ResponseCache = LruCache[bytes, bytes]
 
 
 class GraphQLEndpoint:
@@ -113,7 +93,7 @@ class GraphQLEndpoint:
             return (await self._answer(params, media, key))[0]
         etag = f'"{self.etag_prefix}-{hashlib.blake2b(key, digest_size=12).hexdigest()}"'
         headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
-        if _matches(request.headers.get("if-none-match"), etag):
+        if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         response, clean = await self._answer(params, media, key)
         if clean:
@@ -260,10 +240,3 @@ def _content_type(media: str) -> str:
 def _error_response(media: str, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]})
     return Response(body, status_code=status, media_type=_content_type(media), headers=headers)
-
-
-def _matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag in tags

@@ -9,12 +9,14 @@ This is what an HTTP cache in front would do, for deployments that have none.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .cache import LruCache, etag_matches
+
 Key = tuple[bytes, bytes, bytes, bytes]
+Entry = tuple[bytes, list[tuple[bytes, bytes]], bytes]  # ETag, headers, body
 
 
 class WarmCache:
@@ -23,9 +25,7 @@ class WarmCache:
     def __init__(self, app: ASGIApp, *, path: str = "/graphql", max_entries: int = 4096,
                  max_bytes: int = 64 * 1024 * 1024) -> None:
         self.app, self.path = app, path
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._entries: OrderedDict[Key, tuple[bytes, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
-        self._bytes = 0
+        self._entries: LruCache[Key, Entry] = LruCache(max_entries, max_bytes, size=lambda entry: len(entry[2]))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != self.path:
@@ -37,7 +37,7 @@ class WarmCache:
         entry = self._entries.get(key)
         if entry is not None:
             etag, response_headers, body = entry
-            if _matches(headers.get(b"if-none-match", b""), etag):
+            if etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), etag.decode("latin-1")):
                 kept = [(k, v) for k, v in response_headers if k in (b"etag", b"cache-control", b"vary")]
                 await send({"type": "http.response.start", "status": 304, "headers": kept})
                 await send({"type": "http.response.body", "body": b""})
@@ -65,17 +65,5 @@ class WarmCache:
     def _store(self, key: Key, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         found = dict(headers)
         etag = found.get(b"etag")
-        if etag is None or b"public" not in found.get(b"cache-control", b"") or len(body) > self.max_bytes // 16:
-            return  # answers with errors carry no ETag: never replayed
-        self._entries[key] = (etag, list(headers), body)
-        self._bytes += len(body)
-        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-            _, (_, _, dropped) = self._entries.popitem(last=False)
-            self._bytes -= len(dropped)
-
-
-def _matches(header: bytes, etag: bytes) -> bool:
-    if not header:
-        return False
-    tags = {tag.strip().removeprefix(b"W/") for tag in header.split(b",")}
-    return b"*" in tags or etag in tags
+        if etag is not None and b"public" in found.get(b"cache-control", b""):
+            self._entries.put(key, (etag, list(headers), body))  # answers with errors carry no ETag
