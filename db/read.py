@@ -240,6 +240,21 @@ class Reader:
             (match, first, offset),
         )
 
+    def search_by_date(self, match: str, *, first: int, after_id: int | None, newest_first: bool) -> list[Row]:
+        """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
+        so a word found in half the archive costs what a rare one costs (ranking must score every hit).
+        """
+        compare, order = ("<", "DESC") if newest_first else (">", "ASC")
+        keyset = f" AND f.rowid {compare} ?" if after_id is not None else ""
+        return self._fts(
+            f"SELECT {EVENT_COLUMNS}, f.rank AS rank,"
+            " snippet(events_fts, -1, '<mark>', '</mark>', '…', 16) AS snippet"
+            " FROM events_fts f JOIN events e ON e.id = f.rowid"
+            f" WHERE events_fts MATCH ? AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'{keyset}"
+            f" ORDER BY f.rowid {order} LIMIT ?",
+            (match, *(() if after_id is None else (after_id,)), first),
+        )
+
     def count_search(self, match: str) -> int:
         return int(self._fts("SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", (match,))[0][0])
 

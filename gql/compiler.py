@@ -202,7 +202,8 @@ class _Builder:
             return f"json((SELECT v FROM {level}))"
         if name == "events" and set(arguments) <= {"first", "after", "orderBy"}:
             return self.events(node, arguments, counts)
-        if name == "search" and "query" in arguments and set(arguments) <= {"query", "first", "after", "advanced"}:
+        if name == "search" and "query" in arguments and set(arguments) <= {"query", "first", "after", "advanced",
+                                                                             "orderBy"}:
             return self.search(node, arguments)
         if name == "timeline" and set(arguments) <= {"interval"}:
             return self.timeline(node, arguments.get("interval"))
@@ -279,37 +280,58 @@ class _Builder:
         return f"json_object({', '.join(parts)})"
 
     def search(self, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
-        """Ranked full-text search: one page CTE (id, rank, snippet, n), then the same event levels."""
-        advanced = arguments.get("advanced")
+        """Full-text search: one page CTE (id, rank, snippet, n), then the same event levels.
+
+        By rank the cursor is the hit's place in the ranking; in date order it is the event id and
+        the page a rowid range of the index, as in ``events``.
+        """
+        advanced, order = arguments.get("advanced"), arguments.get("orderBy")
         if advanced is not None and not isinstance(advanced, BooleanValueNode):
             raise Unsupported("advanced from a variable")
+        if order is not None and not isinstance(order, EnumValueNode | NullValueNode):
+            raise Unsupported("orderBy from a variable")
         raw = advanced is not None and advanced.value
         match = self.argument(arguments["query"], _fts_raw if raw else _fts_plain)
         first = self.argument(arguments.get("first"), _first)
-        offset = self.argument(arguments.get("after"), _search_offset)
-        hits = (f"SELECT f.rowid AS id, f.rank AS rank, snippet(events_fts, -1, '<mark>', '</mark>', '…', 16)"
-                f" AS snippet FROM events_fts f WHERE events_fts MATCH {match}"
-                " AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)' ORDER BY f.rank, f.rowid")
+        by_date = isinstance(order, EnumValueNode) and order.value != "RELEVANCE"
+        found = (f"SELECT f.rowid AS id, f.rank AS rank, snippet(events_fts, -1, '<mark>', '</mark>', '…', 16)"
+                 f" AS snippet FROM events_fts f WHERE events_fts MATCH {match}"
+                 " AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'")
+        if by_date:
+            newest = isinstance(order, EnumValueNode) and order.value == "NEWEST_FIRST"
+            direction, compare, unbounded = ("DESC", "<", "9223372036854775807") if newest else ("ASC", ">", "-1")
+            after = self.argument(arguments.get("after"), _after)
+            hits = f"{found} AND f.rowid {compare} coalesce({after}, {unbounded}) ORDER BY f.rowid {direction}"
+            skip, cursor, earlier = "", "gql_id('e', {e}.id)", f"{after} IS NOT NULL"
+            place = f"row_number() OVER (ORDER BY id {direction})"
+        else:
+            offset = self.argument(arguments.get("after"), _search_offset)
+            hits = f"{found} ORDER BY f.rank, f.rowid"
+            skip, cursor, earlier = f" OFFSET {offset}", "gql_id('s', {e}.n)", f"{offset} > 0"
+            place = f"{offset} + row_number() OVER (ORDER BY rank, id) - 1"
         pages: list[str] = []
 
-        def edges(selection: FieldNode) -> str:
+        def page_cte() -> str:
             if not pages:
                 pages.append(f"i{len(self.id_sets) + 1}")
-                self.id_sets.append(
-                    f"{pages[0]}(id, rank, snippet, n) AS MATERIALIZED (SELECT id, rank, snippet, {offset}"
-                    f" + row_number() OVER (ORDER BY rank, id) - 1 FROM ({hits} LIMIT {first} OFFSET {offset}))")
-            scalars = {"cursor": "gql_id('s', {e}.n)", "rank": "round({e}.rank, 6)",
-                       "snippet": "coalesce({e}.snippet, '')"}
-            edge = self.object(selection, "SearchEdge", scalars, "p", self._node_of(pages[0]))
-            return f"json((SELECT json_group_array(json(x)) FROM (SELECT {edge} AS x FROM {pages[0]} p ORDER BY p.n)))"
+                self.id_sets.append(f"{pages[0]}(id, rank, snippet, n) AS MATERIALIZED"
+                                    f" (SELECT id, rank, snippet, {place} FROM ({hits} LIMIT {first}{skip}))")
+            return pages[0]
 
-        shown = f"(SELECT count(*) FROM ({hits} LIMIT {first} OFFSET {offset}))"
+        def edges(selection: FieldNode) -> str:
+            scalars = {"cursor": cursor, "rank": "round({e}.rank, 6)", "snippet": "coalesce({e}.snippet, '')"}
+            edge = self.object(selection, "SearchEdge", scalars, "p", self._node_of(page_cte()))
+            listed = f"SELECT {edge} AS x FROM {page_cte()} p ORDER BY p.n"
+            return f"json((SELECT json_group_array(json(x)) FROM ({listed})))"
+
+        def end(way: str) -> Callable[[FieldNode], str]:
+            return lambda _: f"(SELECT {cursor.format(e='p')} FROM {page_cte()} p ORDER BY p.n {way} LIMIT 1)"
+
         page_info = {
-            "hasNextPage": lambda _: _flag(f"(SELECT count(*) FROM ({hits} LIMIT {first} + 1 OFFSET {offset}))"
-                                           f" > {first}"),
-            "hasPreviousPage": lambda _: _flag(f"{offset} > 0"),
-            "startCursor": lambda _: f"CASE WHEN {shown} > 0 THEN gql_id('s', {offset}) END",
-            "endCursor": lambda _: f"CASE WHEN {shown} > 0 THEN gql_id('s', {offset} + {shown} - 1) END",
+            "hasNextPage": lambda _: _flag(f"(SELECT count(*) FROM ({hits} LIMIT {first} + 1{skip})) > {first}"),
+            "hasPreviousPage": lambda _: _flag(earlier),
+            "startCursor": end("ASC"),
+            "endCursor": end("DESC"),
         }
         return self.fields(node, "SearchConnection", {
             "totalCount": lambda _: f"(SELECT count(*) FROM events_fts WHERE events_fts MATCH {match})",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from db.read import EventQuery, Reader, SearchSyntaxError
+from db.read import EventQuery, Reader, Row, SearchSyntaxError
 
 from . import cursors
 from .context import Info
@@ -27,6 +27,7 @@ from .types import (
     Publisher,
     SearchConnection,
     SearchEdge,
+    SearchOrder,
     TimelineBucket,
     event_connection,
     timeline,
@@ -64,7 +65,8 @@ class Query:
         query = filter.to_query() if filter else EventQuery()
         return event_connection(info, query, first, after, order_by or EventOrder.NEWEST_FIRST)
 
-    @strawberry.field(description="Full-text search over titles, bodies and context names, best first.")
+    @strawberry.field(description="Full-text search over titles, bodies and context names, best first unless "
+                      "`orderBy` says otherwise.")
     def search(
         self,
         info: Info,
@@ -74,26 +76,25 @@ class Query:
         advanced: Annotated[bool, strawberry.argument(
             description="Read `query` as an FTS5 expression (AND, OR, NEAR, \"phrases\", prefix*)."
         )] = False,
+        order_by: SearchOrder | None = None,
     ) -> SearchConnection:
         if len(query) > 500:
             raise UserError("search query too long (500 characters at most)")
         match = query if advanced else plain_match(query)
+        order = order_by or SearchOrder.RELEVANCE
         size = page_size(first)
-        offset = cursors.decode(after, ("s",))[1] + 1 if after else 0
         reader = info.context.reader
         try:
-            rows = reader.search(match, first=size + 1, offset=offset) if size and match else []
+            if order is SearchOrder.RELEVANCE:
+                edges, more, previous = _ranked_hits(reader, match, size, after)
+            else:
+                edges, more, previous = _dated_hits(reader, match, size, after, order is SearchOrder.NEWEST_FIRST)
         except SearchSyntaxError as exc:
             raise UserError(str(exc)) from None
-        edges = [
-            SearchEdge(cursor=cursors.encode("s", offset + index), node=Event.from_row(row),
-                       rank=round(row["rank"], 6), snippet=row["snippet"] or "")
-            for index, row in enumerate(rows[:size])
-        ]
         return SearchConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=len(rows) > size, has_previous_page=offset > 0,
+                has_next_page=more, has_previous_page=previous,
                 start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
             ),
             _count=lambda: _count_search(reader, match) if match else 0,
@@ -140,6 +141,39 @@ def _offset(offset: int) -> int:
     if not 0 <= offset <= 100_000:
         raise UserError(f"offset must be between 0 and 100000; got {offset}")
     return offset
+
+
+Hits = tuple[list[SearchEdge], bool, bool]  # edges, has next page, has previous page
+
+
+def _ranked_hits(reader: Reader, match: str | None, size: int, after: str | None) -> Hits:
+    """A page of hits by rank; the cursor is the hit's place in the ranking ("s", offset)."""
+    offset = _search_cursor(after, "s", "RELEVANCE") + 1 if after else 0
+    rows = reader.search(match, first=size + 1, offset=offset) if size and match else []
+    edges = [_search_edge(cursors.encode("s", offset + index), row) for index, row in enumerate(rows[:size])]
+    return edges, len(rows) > size, offset > 0
+
+
+def _dated_hits(reader: Reader, match: str | None, size: int, after: str | None,
+                newest_first: bool) -> Hits:
+    """A page of hits in date order; the cursor is the event's ("e", id), a keyset like `events`."""
+    after_id = _search_cursor(after, "e", "NEWEST_FIRST or OLDEST_FIRST") if after else None
+    rows = (reader.search_by_date(match, first=size + 1, after_id=after_id, newest_first=newest_first)
+            if size and match else [])
+    edges = [_search_edge(cursors.encode("e", row["id"]), row) for row in rows[:size]]
+    return edges, len(rows) > size, after_id is not None
+
+
+def _search_cursor(after: str, kind: str, orders: str) -> int:
+    """The cursor's number; a cursor of the other ordering is refused, not silently misread."""
+    found, value = cursors.decode(after, ("s", "e"))
+    if found != kind:
+        raise UserError(f"invalid cursor: it belongs to a search with another orderBy (this one needs {orders})")
+    return value
+
+
+def _search_edge(cursor: str, row: Row) -> SearchEdge:
+    return SearchEdge(cursor=cursor, node=Event.from_row(row), rank=round(row["rank"], 6), snippet=row["snippet"] or "")
 
 
 def _count_search(reader: Reader, match: str) -> int:

@@ -45,6 +45,13 @@ class EventOrder(Enum):
     OLDEST_FIRST = "oldest"
 
 
+@strawberry.enum(description="Order of search hits.")
+class SearchOrder(Enum):
+    RELEVANCE = strawberry.enum_value("relevance", description="Best bm25 score first (titles weigh most).")
+    NEWEST_FIRST = strawberry.enum_value("newest", description="Latest events first; as fast for common words.")
+    OLDEST_FIRST = strawberry.enum_value("oldest", description="Earliest events first; as fast for common words.")
+
+
 @strawberry.enum(description="Width of a timeline bucket.")
 class Interval(Enum):
     DAY = 10
@@ -263,7 +270,7 @@ class SearchEdge:
     snippet: str = strawberry.field(description="Matching text with `<mark>` around hits.")
 
 
-@strawberry.type(description="Search results in rank order, with Relay cursors.")
+@strawberry.type(description="Search results in the order asked for (best first by default), with Relay cursors.")
 class SearchConnection:
     edges: list[SearchEdge]
     page_info: PageInfo

@@ -35,7 +35,7 @@ INT_RANGES = {
     "depth": (0, MAX_GRAPH_DEPTH),
     "limit": (1, MAX_GRAPH_NODES),
 }
-CURSOR_KINDS = {"search": ("s",)}  # every other `after` is an event cursor
+CURSOR_KINDS = {"search": ("s", "e")}  # by rank or by date; every other `after` is an event cursor
 MAX_SEARCH_CHARS = 500
 
 

@@ -155,6 +155,41 @@ async def test_search_rank_and_snippet(gql_post: Any) -> None:
         "Hungary" not in edge["node"]["title"] for edge in advanced["search"]["edges"])
 
 
+async def test_search_in_date_order_pages_through_every_hit(gql_post: Any) -> None:
+    query = """query($o: SearchOrder, $a: String) { search(query: "syria", first: 4, orderBy: $o, after: $a) {
+        totalCount edges { cursor rank snippet node { id date path } } pageInfo { hasNextPage hasPreviousPage } } }"""
+    ranked = await gql_post(query, {"o": "RELEVANCE"})
+    total = ranked["search"]["totalCount"]
+    assert total > 8  # enough for several pages
+    for order in ("NEWEST_FIRST", "OLDEST_FIRST"):
+        hits: list[dict[str, Any]] = []
+        after, pages = None, 0
+        while True:
+            page = (await gql_post(query, {"o": order, "a": after}))["search"]
+            assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+            hits += page["edges"]
+            pages += 1
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["edges"][-1]["cursor"]
+        assert len(hits) == total and pages == -(-total // 4)
+        keys = [(edge["node"]["date"], edge["node"]["path"]) for edge in hits]
+        assert keys == sorted(keys, reverse=order == "NEWEST_FIRST")  # ids follow (date, slug)
+        assert all("<mark>" in edge["snippet"] and edge["rank"] < 0 for edge in hits)
+    by_rank = ranked["search"]["edges"]
+    assert [edge["rank"] for edge in by_rank] == sorted(edge["rank"] for edge in by_rank)
+
+
+async def test_search_cursor_of_another_order_is_refused(client: Any) -> None:
+    query = 'query($o: SearchOrder, $a: String) { search(query: "syria", first: 2, orderBy: $o, after: $a) { %s } }'
+    first = await client.post("/graphql", json={"query": query % "pageInfo { endCursor }", "variables": {}})
+    cursor = first.json()["data"]["search"]["pageInfo"]["endCursor"]
+    response = await client.post("/graphql", json={"query": query % "edges { cursor }",
+                                                      "variables": {"o": "NEWEST_FIRST", "a": cursor}})
+    error = response.json()["errors"][0]
+    assert "another orderBy" in error["message"] and error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 async def test_node_refetch(gql_post: Any) -> None:
     data = await gql_post('{ events(first: 1) { edges { node { id title contexts { id name } } } } }')
     event = data["events"]["edges"][0]["node"]

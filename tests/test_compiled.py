@@ -34,6 +34,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      "pageInfo { endCursor hasNextPage } } }", {"a": "czox"}),
     ('{ search(query: "migrant NOT Hungary", advanced: true) { edges { node { title } } } }', {}),
     ('{ search(query: "zzzznothing") { totalCount edges { node { title } } pageInfo { startCursor } } }', {}),
+    ('query($a: String) { search(query: "migrant", first: 3, after: $a, orderBy: NEWEST_FIRST) { totalCount '
+     "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor rank snippet node { date } } } }",
+     {"a": None}),
+    ('query($a: String) { search(query: "syria", first: 2, after: $a, orderBy: OLDEST_FIRST) { edges { cursor '
+     "node { path sources { url } } } pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }",
+     {"a": "ZTo0MA"}),
+    ('{ search(query: "zzzznothing", orderBy: OLDEST_FIRST) { edges { cursor } pageInfo { startCursor } } }', {}),
     ("query($p: String!) { event(path: $p) { related { event { related { title event { related { event { "
      "title related { path event { path sources { url } } } } } } } } } } }", {}),
     ("{ events(first: 8) { edges { node { related { event { title related { event { related { event { "

@@ -16,7 +16,7 @@ from gql import cursors
     ("{ events(first: 1) { edges { node { relatedGraph(limit: 0) { edges { source } } } } } }",
      "limit must be between 1 and 500; got 0"),
     ('{ events(after: "garbage!") { totalCount } }', "invalid cursor: 'garbage!'"),
-    (f'{{ search(query: "x", after: "{cursors.encode("e", 3)}") {{ totalCount }} }}', "does not belong here"),
+    (f'{{ search(query: "x", after: "{cursors.encode("Event", 3)}") {{ totalCount }} }}', "does not belong here"),
     (f'{{ events(after: "{cursors.encode("s", 3)}") {{ totalCount }} }}', "does not belong here"),
     ('{ search(query: "' + "x" * 501 + '") { totalCount } }', "search query too long"),
     ("{ events(filter: {contextsAny: [" + ", ".join(['"a"'] * 21) + "]}) { totalCount } }", "at most 20"),
