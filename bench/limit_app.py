@@ -94,6 +94,11 @@ def _search(reader: Reader, v: Vars) -> Any:
     ]}}
 
 
+def _search_date(reader: Reader, v: Vars) -> Any:
+    rows = reader.search_by_date(v["q"], first=11, after_id=None, newest_first=False)[:10]
+    return {"search": {"edges": [{"node": {"title": r["title"], "date": r["date"]}} for r in rows]}}
+
+
 def _timeline(reader: Reader, v: Vars) -> Any:
     query = EventQuery(contexts_any=tuple(v["ctx"])) if v.get("ctx") else EventQuery()
     return {"timeline": [{"bucket": r["bucket"], "count": r["count"]} for r in reader.timeline(query, 7)]}
@@ -127,7 +132,8 @@ def _depth3(reader: Reader, v: Vars) -> Any:
 
 
 FORM_A: dict[str, Callable[[Reader, Vars], Any]] = {
-    "q1": _event_q1, "q2": _events_q2, "q3": _related_q3, "search": _search, "timeline": _timeline,
+    "q1": _event_q1, "q2": _events_q2, "q3": _related_q3, "search": _search, "search_date": _search_date,
+    "timeline": _timeline,
     "depth3": _depth3,
 }
 
@@ -171,6 +177,12 @@ FORM_B_SQL: dict[str, str] = {
         " FROM (SELECT f.rank AS rank, snippet(events_fts, -1, '<mark>', '</mark>', '…', 16) AS snippet,"
         "  e.title AS title, e.date AS date FROM events_fts f JOIN events e ON e.id = f.rowid"
         "  WHERE events_fts MATCH :match AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)' ORDER BY f.rank LIMIT 10))))))"
+    ),
+    "search_date": (
+        "SELECT json_object('data', json_object('search', json_object('edges', json((SELECT json_group_array("
+        "json_object('node', json_object('title', title, 'date', date)))"
+        " FROM (SELECT e.title AS title, e.date AS date FROM events_fts f JOIN events e ON e.id = f.rowid"
+        "  WHERE events_fts MATCH :match ORDER BY f.rowid LIMIT 10))))))"
     ),
     "timeline": (
         "SELECT json_object('data', json_object('timeline', json((SELECT json_group_array("
@@ -219,6 +231,8 @@ def _form_b_params(name: str, v: Vars) -> dict[str, Any]:
             return {"path": ""}
     if name == "search":
         return {"match": plain_match(v["q"])}
+    if name == "search_date":
+        return {"match": v["q"]}
     if name == "timeline_ctx":
         return {"ctx": orjson.dumps(v.get("ctx") or []).decode()}
     return {}

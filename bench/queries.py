@@ -25,6 +25,10 @@ Q1 = "query Q1($path: String!) { event(path: $path) { path date title body categ
 Q2 = "query Q2 { events(first: 50) { edges { node { path date title sources { name url } } } } }"
 Q3 = "query Q3($path: String!) { event(path: $path) { title related { path title event { title date sources { name url } } } } }"  # noqa: E501
 SEARCH = "query Search($q: String!) { search(query: $q, first: 10) { edges { rank snippet node { title date } } } }"
+# datasette-graphql's answer: the first matches by primary key (datasette does not rank), for the
+# same FTS5 expression (datasette leaves quoted words as they are)
+SEARCH_DATE = ("query SearchDate($q: String!) { search(query: $q, first: 10, advanced: true, orderBy: OLDEST_FIRST)"
+               " { edges { node { title date } } } }")
 TIMELINE = "query Timeline { timeline(interval: MONTH) { bucket count } }"
 TIMELINE_CTX = "query TimelineCtx($ctx: [String!]) { timeline(interval: MONTH, filter: {contextsAny: $ctx}) { bucket count } }"  # noqa: E501
 DEPTH3 = "query Depth3($path: String!) { event(path: $path) { related { event { related { event { related { event { title } } } } } } } }"  # noqa: E501
@@ -44,6 +48,7 @@ DS_Q3 = (
     f" target_id {{ title date {_DS_SOURCES} }} }} }} }} }} }}"
 )
 DS_SEARCH = "query Search($q: String!) { events(search: $q, first: 10) { nodes { title date } } }"
+DS_SEARCH_DATE = DS_SEARCH.replace("query Search(", "query SearchDate(")
 _DS_REL = "related_by_event_id_list(sort: position, first: 100) { nodes { target_id { %s } } }"
 DS_DEPTH3 = (
     "query Depth3($path: String!) { events(filter: [{path: {eq: $path}}]) { nodes { "
@@ -59,7 +64,8 @@ class Spec:
     label: str
     document: str
     limit: str  # limit_app route name
-    pool: str  # which variables rotate: "none", "one" (a fixed path), "nonce", "path", "related", "search", "ctx"
+    pool: str  # which variables rotate: "none", "one" (a fixed path), "nonce", "path", "related", "search",
+    #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx"
     #  "nonce": the same document with a variable it does not declare (GraphQL ignores it), so the
     #  answer is identical but no response cache keyed on the request can serve it
     datasette: str | None = None
@@ -81,7 +87,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("Q2", "50 newest events + sources", Q2, "q2", "none", DS_Q2),
     Spec("Q2n", "Q2 + undeclared nonce variable", Q2, "q2", "nonce", DS_Q2, same_as="Q2"),
     Spec("Q3", "event + 10 related + their sources", Q3, "q3", "related", DS_Q3),
-    Spec("search", "search, 2 rotating words, first 10", SEARCH, "search", "search", DS_SEARCH),
+    Spec("search", "search, 2 rotating words, first 10 by rank", SEARCH, "search", "search", DS_SEARCH),
+    Spec("search_date", "search, same words, first 10 by date", SEARCH_DATE, "search_date", "search_fts",
+         DS_SEARCH_DATE),
     Spec("timeline", "timeline by month (identical)", TIMELINE, "timeline", "none"),
     Spec("timeline_n", "timeline + undeclared nonce", TIMELINE, "timeline", "nonce", same_as="timeline"),
     Spec("timeline_ctx", "timeline, contextsAny of 2", TIMELINE_CTX, "timeline_ctx", "ctx"),
@@ -143,6 +151,7 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
     pools: dict[str, list[Vars]] = {
         "none": [{}], "one": (related or paths)[:1], "nonce": [{"nonce": i} for i in range(limit)], "path": paths,
         "related": related or paths, "search": search, "ctx": ctx,
+        "search_fts": [{"q": " ".join(f'"{word}"' for word in v["q"].split())} for v in search],
     }
     return {name: _distinct(pool) for name, pool in pools.items()}
 
@@ -244,13 +253,15 @@ def _leaves(node: Any, ours: bool) -> list[Any]:
     return out
 
 
-#: (reduce ours, reduce datasette): datasette has no rank or snippet and ranks differently, so
-#: search agrees on the number of hits only.
+#: (reduce ours, reduce datasette): datasette has no rank or snippet and does not rank, so ranked
+#: search agrees on the number of hits only; search in date order gives the same hits in order.
 CHECKS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "Q1": (_ours_q1, _ds_q1),
     "Q1get": (_ours_q1, _ds_q1),
     "Q2": (_ours_q2, _ds_q2),
     "Q3": (_ours_q3, _ds_q3),
     "search": (lambda d: len(d["search"]["edges"]), lambda d: len(d["events"]["nodes"])),
+    "search_date": (lambda d: [(e["node"]["title"], e["node"]["date"]) for e in d["search"]["edges"]],
+                    lambda d: [(n["title"], n["date"]) for n in d["events"]["nodes"]]),
     "depth3": (lambda d: _leaves(d["event"], True), lambda d: _leaves(_ds_node(d), False)),
 }

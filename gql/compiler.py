@@ -294,9 +294,11 @@ class _Builder:
         match = self.argument(arguments["query"], _fts_raw if raw else _fts_plain)
         first = self.argument(arguments.get("first"), _first)
         by_date = isinstance(order, EnumValueNode) and order.value != "RELEVANCE"
-        found = (f"SELECT f.rowid AS id, f.rank AS rank, snippet(events_fts, -1, '<mark>', '</mark>', '…', 16)"
-                 f" AS snippet FROM events_fts f WHERE events_fts MATCH {match}"
-                 " AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'")
+        wanted = _edge_fields(node)  # in date order, scores and snippets cost more than the rest: only when asked
+        rank = "f.rank" if "rank" in wanted or not by_date else "NULL"
+        snippet = "snippet(events_fts, -1, '<mark>', '</mark>', '…', 16)" if "snippet" in wanted else "NULL"
+        found = (f"SELECT f.rowid AS id, {rank} AS rank, {snippet} AS snippet FROM events_fts f"
+                 f" WHERE events_fts MATCH {match} AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'")
         if by_date:
             newest = isinstance(order, EnumValueNode) and order.value == "NEWEST_FIRST"
             direction, compare, unbounded = ("DESC", "<", "9223372036854775807") if newest else ("ASC", ">", "-1")
@@ -352,6 +354,19 @@ class _Builder:
 
     def edge(self, node: FieldNode, page: str) -> str:
         return self.object(node, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "p", self._node_of(page))
+
+
+def _edge_fields(connection: FieldNode) -> set[str]:
+    """Names selected on the edges of a connection; anything but plain fields counts as everything."""
+    names: set[str] = set()
+    for edges in connection.selection_set.selections if connection.selection_set else ():
+        if not isinstance(edges, FieldNode):
+            return {"rank", "snippet"}
+        for chosen in edges.selection_set.selections if edges.name.value == "edges" and edges.selection_set else ():
+            if not isinstance(chosen, FieldNode):
+                return {"rank", "snippet"}
+            names.add(chosen.name.value)
+    return names
 
 
 def _flag(condition: str) -> str:
