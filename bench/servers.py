@@ -7,17 +7,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.launch import free_port, launched
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -33,12 +30,6 @@ class Server:
     endpoint: str  # path wrk and the checks send requests to (limit: a prefix, /{form}/{name})
     process: subprocess.Popen[bytes]
     log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def datasette_ready() -> bool:
@@ -82,40 +73,6 @@ def serving(name: str, db: Path, logs: Path, startup_timeout: float = 60.0) -> I
     port = free_port()
     argv, env, health, endpoint = _command(name, db, port)
     log = logs / f"{name}-{port}.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out,
-                                   start_new_session=True)
-    server = Server(name, f"http://127.0.0.1:{port}", endpoint, process, log)
-    try:
-        _wait(server, health, startup_timeout)
-        yield server
-    finally:
-        stop(process)
-
-
-def _wait(server: Server, health: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited ({server.process.returncode}); see {server.log}")
-        try:
-            with urllib.request.urlopen(server.base + health, timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{server.name} did not answer {health} within {timeout:.0f} s; see {server.log}")
-
-
-def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """SIGTERM the server's own process group, then SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=grace)
-    except ProcessLookupError:
-        pass
+    base = f"http://127.0.0.1:{port}"
+    with launched(argv, log, base + health, env=env, cwd=ROOT, timeout=startup_timeout) as process:
+        yield Server(name, base, endpoint, process, log)

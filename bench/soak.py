@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import random
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,18 +32,12 @@ from typing import Any
 
 import httpx
 
-START_TIMEOUT = 30.0
+from bench.launch import free_port, launched
+
 GROWTH_FACTOR, GROWTH_SLACK_KB = 1.5, 30 * 1024  # "flat": end <= start * 1.5 + 30 MB
 
 
 # -- a real server in a subprocess ---------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
 
 @dataclass
 class Server:
@@ -62,51 +52,12 @@ class Server:
 
 @contextmanager
 def serve(db: Path, *args: str, log: Path | None = None, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """``newsgql serve DB`` on a free 127.0.0.1 port in its own process group, killed on exit."""
+    """``newsgql serve DB`` on a free 127.0.0.1 port in its own process group, stopped on exit."""
     port = free_port()
     log = log or Path(tempfile.mkstemp(prefix="newsgql-serve-", suffix=".log")[1])
     command = [sys.executable, "-m", "gql.cli", "serve", str(db), "--host", "127.0.0.1", "--port", str(port), *args]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, "NO_COLOR": "1", **(env or {})}, start_new_session=True)
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    try:
-        _wait_until_up(server)
-        yield server
-    finally:
-        stop(process)
-
-
-def _wait_until_up(server: Server) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited ({server.process.returncode}): {server.log.read_text()[-2000:]}")
-        try:
-            if httpx.get(server.url + "/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{server.url} did not answer within {START_TIMEOUT:.0f} s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group, SIGKILL it after 10 s; always reap the process."""
-    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
-        if process.poll() is not None:
-            break
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)  # stray children, if any
-    process.wait(timeout=10)
+    with launched(command, log, f"http://127.0.0.1:{port}/healthz", env=env) as process:
+        yield Server(process, f"http://127.0.0.1:{port}", log)
 
 
 def rss_kb(pid: int, field: str = "VmRSS") -> int:

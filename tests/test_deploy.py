@@ -24,10 +24,11 @@ import httpx
 import orjson
 import pytest
 
+from bench.launch import launched
 from db.build import build
 from db.sample import SAMPLE_DIR
 from tests.corpus_files import event_text, write
-from tests.live_server import Server, free_port, serve, stop, wait_until_up
+from tests.live_server import Server, free_port, serve, stop
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf.template"
 NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
@@ -125,14 +126,8 @@ def nginx(prefix: Path, backends: list[Server]) -> Iterator[str]:
     command = [NGINX, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
-    with (prefix / "stdout.log").open("wb") as sink:
-        process = subprocess.Popen([*command, "-g", "daemon off;"], stdout=sink, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+    with launched([*command, "-g", "daemon off;"], prefix / "stdout.log", f"http://127.0.0.1:{port}/healthz"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
 
 
 def backend_lines(backends: list[Server]) -> str:

@@ -1,0 +1,81 @@
+"""One server process on 127.0.0.1: started in its own process group, awaited, always stopped.
+
+Shared by the benchmark (``bench.servers``), the soak (``bench.soak``) and the tests that need a
+real socket (``tests.live_server``). Every wait is bounded, and stopping signals the whole group,
+so uvicorn workers never outlive a run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def launched(argv: list[str], log: Path, health: str, *, env: dict[str, str] | None = None,
+             cwd: Path | None = None, timeout: float = START_TIMEOUT) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``argv`` (output to ``log``) until the block ends; yield once ``health`` answers 200."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(argv, cwd=cwd, env={**os.environ, "NO_COLOR": "1", **(env or {})},
+                                   stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    try:
+        wait_until_up(health, process, timeout, log)
+        yield process
+    finally:
+        stop(process)
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = START_TIMEOUT,
+                  log: Path | None = None) -> None:
+    """Poll ``url`` until it answers 200; fail early, with the log's tail, if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}{_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s{_tail(log)}")
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """SIGTERM the process group, SIGKILL it if it lingers, reap; stray children are killed too."""
+    if process.poll() is None:
+        signal_group(process, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            signal_group(process, signal.SIGKILL)
+            process.wait(timeout=grace)
+    signal_group(process, signal.SIGKILL)  # orphaned workers, if any
+
+
+def signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def _tail(log: Path | None) -> str:
+    if log is None or not log.exists():
+        return ""
+    return "; log:\n" + log.read_text(errors="replace")[-2000:]
