@@ -191,9 +191,9 @@ FORM_B_SQL: dict[str, str] = {
     ),
     "timeline_ctx": (
         "SELECT json_object('data', json_object('timeline', json((SELECT json_group_array("
-        "json_object('bucket', bucket, 'count', n)) FROM (SELECT substr(e.date, 1, 7) AS bucket, count(*) AS n"
-        " FROM events e WHERE e.id IN (SELECT ec.event_id FROM event_contexts ec JOIN contexts c"
-        "  ON c.id = ec.context_id WHERE c.name IN (SELECT value FROM json_each(:ctx)))"
+        "json_object('bucket', bucket, 'count', n)) FROM (SELECT substr(date, 1, 7) AS bucket, count(*) AS n"
+        " FROM (SELECT e.date AS date FROM events e WHERE e.id IN (SELECT ec.event_id FROM event_contexts ec"
+        "  JOIN contexts c ON c.id = ec.context_id WHERE c.name IN (SELECT value FROM json_each(:ctx))))"
         " GROUP BY bucket ORDER BY bucket)))))"
     ),
     # Nested scalar subqueries overflow SQLite's parser stack at this depth: one CTE per level

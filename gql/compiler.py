@@ -13,6 +13,8 @@ response keys (aliases) and argument values are bound parameters.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +25,9 @@ from graphql import (
     EnumValueNode,
     FieldNode,
     IntValueNode,
+    ListValueNode,
     NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     StringValueNode,
@@ -37,7 +41,7 @@ from db.paths import PathError, canonical_path
 from . import cursors
 from .errors import UserError
 from .fts import plain_match
-from .limits import DEFAULT_PAGE, MAX_PAGE
+from .limits import DEFAULT_PAGE, MAX_FILTER_CONTEXTS, MAX_PAGE
 from .validation import MAX_SEARCH_CHARS
 
 
@@ -92,7 +96,8 @@ class _Builder:
         elif isinstance(node, VariableNode):
             name, default = node.name.value, self.variable_defaults.get(node.name.value)
             self.binders.append(lambda values: convert(values.get(name, default)))
-        elif isinstance(node, StringValueNode | IntValueNode | NullValueNode | EnumValueNode | BooleanValueNode):
+        elif isinstance(node, StringValueNode | IntValueNode | NullValueNode | EnumValueNode | BooleanValueNode) or (
+                isinstance(node, ListValueNode) and all(isinstance(v, StringValueNode) for v in node.values)):
             literal = value_from_ast_untyped(node) if not isinstance(node, EnumValueNode) else node.value
             self.binders.append(lambda _values: convert(literal))
         else:
@@ -200,26 +205,49 @@ class _Builder:
             path = self.argument(arguments["path"], _path)
             level = self.level(node, self.id_set(f"SELECT id FROM events WHERE path = {path}"))
             return f"json((SELECT v FROM {level}))"
-        if name == "events" and set(arguments) <= {"first", "after", "orderBy"}:
+        if name == "events" and set(arguments) <= {"first", "after", "orderBy", "filter"}:
             return self.events(node, arguments, counts)
         if name == "search" and "query" in arguments and set(arguments) <= {"query", "first", "after", "advanced",
                                                                              "orderBy"}:
             return self.search(node, arguments)
-        if name == "timeline" and set(arguments) <= {"interval"}:
-            return self.timeline(node, arguments.get("interval"))
+        if name == "timeline" and set(arguments) <= {"interval", "filter"}:
+            return self.timeline(node, arguments.get("interval"), self.filter(arguments.get("filter")))
         if name == "__typename":
             return self.constant("Query")
         raise Unsupported(f"root field {name}")
 
-    def timeline(self, node: FieldNode, interval: ValueNode | None) -> str:
-        """The unfiltered timeline, rolled up from the per-day table."""
+    def filter(self, node: ValueNode | None) -> str:
+        """An ``EventFilter`` literal as a condition on ``e``; its values (or variables) are bound.
+
+        The SQL has one shape per document: a value that would change it (an empty list, a null)
+        or be an error sends that request to the resolvers.
+        """
+        if node is None or isinstance(node, NullValueNode):
+            return "1"
+        if not isinstance(node, ObjectValueNode):
+            raise Unsupported("filter from a variable")
+        clauses = []
+        for item in node.fields:
+            name = item.name.value
+            if name not in FILTERS:
+                raise Unsupported(f"filter field {name}")
+            sql, convert = FILTERS[name]
+            clauses.append(sql.format(p=self.argument(item.value, convert)))
+        return " AND ".join(clauses) or "1"
+
+    def timeline(self, node: FieldNode, interval: ValueNode | None, where: str) -> str:
+        """The timeline: unfiltered from the per-day table, else counted per day and rolled up."""
         widths = {"DAY": 10, "MONTH": 7, "YEAR": 4}
         if interval is not None and not (isinstance(interval, EnumValueNode) and interval.value in widths):
             raise Unsupported("interval from a variable")
         width = widths[interval.value if isinstance(interval, EnumValueNode) else "MONTH"]
         inner = self.object(node, "TimelineBucket", {"bucket": "t.bucket", "count": "t.count"}, "t")
-        return (f"json((SELECT json_group_array({inner}) FROM (SELECT substr(date, 1, {width}) AS bucket,"
-                " sum(event_count) AS count FROM days GROUP BY bucket ORDER BY bucket) t))")
+        counted = f"SELECT substr(date, 1, {width}) AS bucket, sum(event_count) AS count FROM days"
+        if where != "1":  # the matching dates first, found by the filter's indexes (as db.read does)
+            matched = f"i{len(self.id_sets) + 1}"
+            self.id_sets.append(f"{matched}(date) AS MATERIALIZED (SELECT e.date FROM events e WHERE {where})")
+            counted = f"SELECT substr(date, 1, {width}) AS bucket, count(*) AS count FROM {matched}"
+        return f"json((SELECT json_group_array({inner}) FROM ({counted} GROUP BY bucket ORDER BY bucket) t))"
 
     def events(self, node: FieldNode, arguments: dict[str, ValueNode], counts: dict[str, int]) -> str:
         order = arguments.get("orderBy")
@@ -230,9 +258,11 @@ class _Builder:
         direction, compare, unbounded = ("DESC", "<", "9223372036854775807") if newest else ("ASC", ">", "-1")
         first = self.argument(arguments.get("first"), _first)
         after = self.argument(arguments.get("after"), _after)
+        where = self.filter(arguments.get("filter"))
+        matched = f" AND {where}" if where != "1" else ""
 
         def page_sql(extra: int) -> str:
-            return (f"SELECT e.id FROM events e WHERE e.id {compare} coalesce({after}, {unbounded})"
+            return (f"SELECT e.id FROM events e WHERE e.id {compare} coalesce({after}, {unbounded}){matched}"
                     f" ORDER BY e.id {direction} LIMIT {first} + {extra}")
 
         pages: list[str] = []
@@ -255,7 +285,8 @@ class _Builder:
             "endCursor": cursor(reverse),
         }
         return self.fields(node, "EventConnection", {
-            "totalCount": lambda _: self.constant(counts["events"]),
+            "totalCount": lambda _: (self.constant(counts["events"]) if where == "1"
+                                     else f"(SELECT count(*) FROM events e WHERE {where})"),
             "edges": edges,
             "pageInfo": lambda selection: self.fields(selection, "PageInfo", page_info),
         })
@@ -367,6 +398,50 @@ def _edge_fields(connection: FieldNode) -> set[str]:
                 return {"rank", "snippet"}
             names.add(chosen.name.value)
     return names
+
+
+def _day(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Unsupported("date: the resolvers answer or give the error")
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise Unsupported("bad date: the resolvers give the error") from None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Unsupported("null or not a string: the resolvers answer or give the error")
+    return value
+
+
+def _domain(value: Any) -> str:
+    return _text(value).lower().removeprefix("www.")
+
+
+def _names(value: Any) -> str:
+    if (not isinstance(value, list) or not 0 < len(value) <= MAX_FILTER_CONTEXTS
+            or not all(isinstance(name, str) for name in value)):
+        raise Unsupported("empty, null or long list: the resolvers answer or give the error")
+    return json.dumps(value)
+
+
+# CROSS JOIN keeps contexts outside: links are then found by context (an index search), never by
+# walking all of event_contexts in event order to spare the GROUP BY a sort
+_NAMED = ("SELECT ec.event_id FROM contexts c CROSS JOIN event_contexts ec ON ec.context_id = c.id"
+          " WHERE c.name IN (SELECT value FROM json_each({p}))")
+#: EventFilter field -> (condition on ``e`` with parameter ``{p}``, value check); the same sets as
+#: ``db.read.EventQuery.where``, which the resolvers use and the tests compare against.
+FILTERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "dateFrom": ("e.date >= {p}", _day),
+    "dateTo": ("e.date <= {p}", _day),
+    "category": ("e.category = {p}", _text),
+    "contextsAny": (f"e.id IN ({_NAMED})", _names),
+    "contextsAll": (f"e.id IN ({_NAMED} GROUP BY ec.event_id"
+                    " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p})))", _names),
+    "publisher": ("e.id IN (SELECT s.event_id FROM sources s WHERE s.name = {p})", _text),
+    "domain": ("e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = {p})", _domain),
+}
 
 
 def _flag(condition: str) -> str:

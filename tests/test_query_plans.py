@@ -26,6 +26,7 @@ HOT = {
     "filter": ('{ events(first: 10, filter: {contextsAll: ["Syria"], publisher: "BBC", domain: "bbc.co.uk"}) '
                '{ edges { node { title } } } }'),
     "search": '{ search(query: "migrant") { edges { node { title } } } }',
+    "timeline_ctx": '{ timeline(filter: {contextsAny: ["Syria", "Syrian civil war"]}) { bucket count } }',
     "search_newest": ('{ search(query: "migrant", orderBy: NEWEST_FIRST, after: "ZTo5MA") { totalCount '
                       "edges { node { title } } pageInfo { hasNextPage endCursor } } }"),
 }
@@ -52,7 +53,7 @@ async def test_hot_statements_use_indexes(sample_db: Path, name: str) -> None:
     plans.create_function("gql_id", 2, lambda kind, pk: f"{kind}:{pk}")
     selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert selects
-    if name in ("Q1", "Q2", "Q3", "page", "deep", "search_newest"):
+    if name in ("Q1", "Q2", "Q3", "page", "deep", "search_newest", "filter", "timeline_ctx"):
         assert any("SELECT json_object(" in s for s in selects)  # the compiled statement too
     tables = {row[0] for row in plans.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for statement in selects:
