@@ -65,7 +65,8 @@ class Spec:
     document: str
     limit: str  # limit_app route name
     pool: str  # which variables rotate: "none", "one" (a fixed path), "nonce", "path", "related", "search",
-    #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx"
+    #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx", "opname" (the document
+    #  renamed per request: `query Q2_17 {...}`, so it is new text every time)
     #  "nonce": the same document with a variable it does not declare (GraphQL ignores it), so the
     #  answer is identical but no response cache keyed on the request can serve it
     datasette: str | None = None
@@ -86,6 +87,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("Q1", "event by path + sources + contexts", Q1, "q1", "path", DS_Q1),
     Spec("Q2", "50 newest events + sources", Q2, "q2", "none", DS_Q2),
     Spec("Q2n", "Q2 + undeclared nonce variable", Q2, "q2", "nonce", DS_Q2, same_as="Q2"),
+    Spec("Q2op", "Q2 with an operation name of its own per request", Q2, "q2", "opname", DS_Q2, same_as="Q2"),
     Spec("Q3", "event + 10 related + their sources", Q3, "q3", "related", DS_Q3),
     Spec("search", "search, 2 rotating words, first 10 by rank", SEARCH, "search", "search", DS_SEARCH),
     Spec("search_date", "search, same words, first 10 by date", SEARCH_DATE, "search_date", "search_fts",
@@ -150,6 +152,7 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
         conn.close()
     pools: dict[str, list[Vars]] = {
         "none": [{}], "one": (related or paths)[:1], "nonce": [{"nonce": i} for i in range(limit)], "path": paths,
+        "opname": [{"op": f"Q2_{i}"} for i in range(limit)],
         "related": related or paths, "search": search, "ctx": ctx,
         "search_fts": [{"q": " ".join(f'"{word}"' for word in v["q"].split())} for v in search],
     }
@@ -169,6 +172,11 @@ def body(document: str, operation: str, variables: Vars) -> bytes:
     if variables:
         payload["variables"] = variables
     return orjson.dumps(payload)
+
+
+def renamed(document: str, operation: str, name: str) -> tuple[str, str]:
+    """(document, operation name) with the operation renamed: a new document text for a server."""
+    return document.replace(f"query {operation}", f"query {name}", 1), name
 
 
 def get_target(path: str, document: str, operation: str, variables: Vars) -> str:

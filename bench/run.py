@@ -74,6 +74,8 @@ def _lines(spec: queries.Spec, pool: list[dict[str, Any]], server: str, path: st
     document = (spec.datasette or "") if server == "datasette" else spec.document
     if spec.method == "GET":
         return [queries.get_target(path, document, spec.operation, v) for v in pool]
+    if spec.pool == "opname":  # the document itself differs: an operation name of its own each time
+        return [queries.body(*queries.renamed(document, spec.operation, v["op"]), {}).decode() for v in pool]
     return [queries.body(document, spec.operation, v).decode() for v in pool]
 
 

@@ -5,6 +5,10 @@ error: parsing, validation and every limit (depth, aliases, tokens) have then be
 Strawberry, so the fast path never answers a document the schema would reject. Arguments that
 would be errors (``first: 1000``, a bad cursor, a wrong variable type) send the request back
 to the resolvers, which produce the proper error.
+
+Plans are keyed by the document's *shape*: for a document of one named operation, its text
+without that name, since clients that give each request an operation name of its own send the
+same query under a new name every time (the name changes no validation rule and no answer).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 from graphql import GraphQLSyntaxError, parse
@@ -32,12 +37,12 @@ class FastPath:
         self.reader = reader
         reader.conn.create_function("gql_id", 2, cursors.encode, deterministic=True)
         self.counts = {"events": int(reader.meta.get("events", 0))}
-        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        self._plans: OrderedDict[Hashable, Plan | None] = OrderedDict()
 
-    def knows(self, query: str, operation: str | None) -> bool:
-        return (query, operation) in self._plans
+    def knows(self, key: Hashable) -> bool:
+        return key in self._plans
 
-    def learn(self, query: str, operation: str | None) -> None:
+    def learn(self, key: Hashable, query: str, operation: str | None) -> None:
         """Compile a document the resolvers just answered cleanly (or remember it can't be)."""
         plan: Plan | None
         try:
@@ -49,17 +54,17 @@ class FastPath:
         except Exception:
             log.exception("compiling a query failed; the resolvers will answer it")
             plan = None
-        self._plans[(query, operation)] = plan
+        self._plans[key] = plan
         while len(self._plans) > MAX_PLANS:
             self._plans.popitem(last=False)
 
-    def answer(self, query: str, operation: str | None, variables: dict[str, Any] | None) -> bytes | None:
+    def answer(self, key: Hashable, variables: dict[str, Any] | None) -> bytes | None:
         """The full response body, or None when the resolvers must answer.
 
         QueryTimeout propagates: a statement that ran out of time must not be run again by the
         resolvers, which would only take longer.
         """
-        plan = self._plans.get((query, operation))
+        plan = self._plans.get(key)
         if plan is None:
             return None
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -140,14 +141,16 @@ class GraphQLEndpoint:
         cached = self.cache.get(key)
         if cached is not None:
             return Response(cached, media_type=_content_type(media)), True
-        names = _operation_names(params.query)
+        outline = _outline(params.query)
+        names = outline.names if outline else None
         if params.operation_name is None and names is not None and len(names) > 1:
             message = "The document has several operations: give `operationName`."
             return _error_response(media, 400 if media == GRAPHQL_RESPONSE else 200, message), False
         token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
         try:
+            plan_key = _plan_key(params, outline)
             if self.fast is not None:
-                body = self.fast.answer(params.query, params.operation_name, params.variables)
+                body = self.fast.answer(plan_key, params.variables)
                 if body is not None:
                     self.cache.put(key, body)
                     return Response(body, media_type=_content_type(media)), True
@@ -175,8 +178,8 @@ class GraphQLEndpoint:
             payload["data"] = result.data
         body = orjson.dumps(payload)
         status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
-        if not request_error and self.fast is not None and not self.fast.knows(params.query, params.operation_name):
-            self.fast.learn(params.query, params.operation_name)
+        if not request_error and self.fast is not None and not self.fast.knows(plan_key):
+            self.fast.learn(plan_key, params.query, params.operation_name)
         if not errors:
             self.cache.put(key, body)
         return Response(body, status_code=status, media_type=_content_type(media)), not errors
@@ -198,15 +201,34 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+@dataclass(frozen=True)
+class Outline:
+    """What the endpoint needs to know of a document before executing it."""
+
+    names: tuple[str | None, ...]  # of its operations, in order
+    shape: str | None  # one named operation and nothing else: the text without that name
+
+
 @lru_cache(maxsize=1024)
-def _operation_names(query: str) -> tuple[str | None, ...] | None:
-    """Names of the document's operations; None if it does not parse (Strawberry reports that)."""
+def _outline(query: str) -> Outline | None:
+    """The document's outline; None if it does not parse (Strawberry reports that)."""
     try:
-        document = parse(query, no_location=True)
+        document = parse(query)
     except GraphQLError:
         return None
-    return tuple(d.name.value if d.name else None for d in document.definitions
-                 if isinstance(d, OperationDefinitionNode))
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    shape = None
+    if len(document.definitions) == len(operations) == 1 and operations[0].name and operations[0].name.loc:
+        name = operations[0].name.loc
+        shape = query[:name.start] + query[name.end:]
+    return Outline(tuple(d.name.value if d.name else None for d in operations), shape)
+
+
+def _plan_key(params: Params, outline: Outline | None) -> Hashable:
+    """Documents that differ only in their one operation's name share a compiled plan."""
+    if outline is not None and outline.shape is not None and params.operation_name in (None, outline.names[0]):
+        return ("shape", outline.shape)
+    return ("text", params.query, params.operation_name)
 
 
 def _formatted(errors: list[GraphQLError]) -> list[dict[str, Any]]:

@@ -143,3 +143,25 @@ async def test_bad_arguments_fall_back_to_the_resolvers_errors(sample_db: Path, 
         await http.post("/graphql", json={"query": query, "variables": good})  # learn the document
         response = await http.post("/graphql", json={"query": query, "variables": variables})
     assert response.json()["errors"][0]["message"]
+
+
+async def test_a_new_operation_name_reuses_the_plan(sample_db: Path) -> None:
+    """Clients that name each request anew send the same query as new text: one plan serves all."""
+    app = create_app(sample_db, max_age=0)
+    statements: list[str] = []
+    app.state.reader.conn.set_trace_callback(statements.append)
+    query = "query %s { events(first: 3) { edges { node { path sources { name } } } } }"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        first = await http.post("/graphql", json={"query": query % "Newest1", "operationName": "Newest1"})
+        statements.clear()
+        again = await http.post("/graphql", json={"query": query % "Newest2", "operationName": "Newest2"})
+        assert len(statements) == 1 and "SELECT json_object(" in statements[0]
+        assert again.json() == first.json() and len(first.json()["data"]["events"]["edges"]) == 3
+        unnamed = await http.post("/graphql", json={"query": query % "Newest3"})
+        assert unnamed.json() == first.json()
+        # the name still matters where GraphQL says it does: each of these is the resolvers' error
+        wrong = await http.post("/graphql", json={"query": query % "Newest4", "operationName": "Other"})
+        assert wrong.json()["errors"][0]["message"] == "Unknown operation named 'Other'."
+        two = await http.post("/graphql", json={"query": query % "Newest5" + " " + query % "Newest5",
+                                                "operationName": "Newest5"})
+        assert "errors" in two.json() and "data" not in two.json()
