@@ -12,10 +12,8 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 
@@ -24,7 +22,7 @@ from db.read import QueryTimeout
 from .limits import Limits
 from .queries import Query
 from .types import Context, Event
-from .validation import ArgumentLimits, QueryCost
+from .validation import ArgumentLimits, QueryCost, alias_limit, depth_limit
 
 log = logging.getLogger("newsgql")
 
@@ -50,11 +48,10 @@ def create_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
     extensions: list[Any] = [  # factories: a fresh extension per request (caches are module-level)
         partial(ParserCache, maxsize=1024),
-        partial(AddValidationRules, [ArgumentLimits, QueryCost]),
+        partial(AddValidationRules, [ArgumentLimits, QueryCost, depth_limit(limits.max_depth),
+                                     alias_limit(limits.max_aliases)]),
         partial(ValidationCache, maxsize=1024),
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-        partial(QueryDepthLimiter, max_depth=limits.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
         partial(MaskErrors, should_mask_error=_should_mask, error_message="Unexpected error."),
     ]
     return NewsSchema(

@@ -67,6 +67,14 @@ CASES = [
     Case("fragment fan-out", "{ events(first: 100) { edges { node { ...F0 } } } }\n" + "\n".join(
         f"fragment F{i} on Event {{ a: related {{ event {{ ...F{i + 1} }} }} "
         f"b: related {{ event {{ ...F{i + 1} }} }} }}" for i in range(8)) + "\nfragment F8 on Event { path }"),
+    # Strawberry's depth and alias limiters walked a fragment at every spread: minutes per request
+    Case("fragment bomb: 35 fragments each spreading the next 3 times, an alias in each",
+         "{ events(first: 1) { edges { node { ...F0 } } } }" + "".join(
+             f" fragment F{i} on Event {{ a{i}: title {' '.join([f'...F{i + 1}'] * 3)} }}" for i in range(35))
+         + " fragment F35 on Event { path }"),
+    Case("fragment bomb nested in fields", "{ events(first: 1) { edges { node { ...F0 } } } }" + "".join(
+        f" fragment F{i} on Event {{ related {{ event {{ {' '.join([f'...F{i + 1}'] * 12)} }} }} }}" for i in range(11))
+         + " fragment F11 on Event { path }"),
     Case("fragment cycle", "{ events { edges { node { ...A } } } } fragment A on Event { related { event { ...A } } }"),
     Case("1 MB query string (POST)", "{ __typename }" + " " * 1_000_000, status=(413,)),
     Case("200 KB query string (POST)", "{ __typename }" + "#" * 200_000, status=(400,)),

@@ -65,3 +65,35 @@ async def test_costly_fan_out_is_refused_before_running(client: httpx.AsyncClien
     refused = await client.post("/graphql", json={"query": variable, "variables": {"n": 1}},
                                 headers={"accept": "application/graphql-response+json"})
     assert refused.status_code == 400 and "query too costly" in refused.json()["errors"][0]["message"]
+
+
+def _chain(levels: int, body: str) -> str:
+    """Fragments F0..F{levels}, each spreading the next ten times inside ``body``."""
+    spreads = lambda i: " ".join([f"...F{i + 1}"] * 10)  # noqa: E731
+    return "".join(f" fragment F{i} on Event {{ {body.format(spreads(i), i=i)} }}" for i in range(levels)) + (
+        f" fragment F{levels} on Event {{ path }}")
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    # depth through fragments: 16 levels of related { event { ... } } is 32 > 15
+    ("{ events(first: 1) { edges { node { ...F0 } } } }" + _chain(16, "related {{ event {{ {0} }} }}"),
+     "'anonymous' exceeds maximum operation depth of 15"),
+    ("query Deep { event(path: \"x\") { ...F0 } }" + _chain(8, "related {{ event {{ {0} }} }}"),
+     "'Deep' exceeds maximum operation depth of 15"),
+    # aliases through fragments: one per fragment, each fragment counted once however often spread
+    ("{ events(first: 1) { edges { node { ...F0 } } } }" + _chain(31, "a{i}: title {0}"),
+     "31 aliases found. Allowed: 30"),
+])
+async def test_limits_see_through_fragments_in_linear_time(client: httpx.AsyncClient, query: str,
+                                                           message: str) -> None:
+    response = await client.post("/graphql", json={"query": query})
+    errors = {error["message"]: error["extensions"]["code"] for error in response.json()["errors"]}
+    assert errors[message] == "LIMIT_EXCEEDED"
+
+
+async def test_fragments_within_the_limits_answer(client: httpx.AsyncClient) -> None:
+    query = "{ events(first: 1) { edges { node { ...F0 } } } }" + _chain(29, "a{i}: title {0}")
+    body = (await client.post("/graphql", json={"query": query})).json()
+    node = body["data"]["events"]["edges"][0]["node"]
+    assert list(node) == [f"a{i}" for i in range(29)] + ["path"] and len(set(node.values())) == 2
+
