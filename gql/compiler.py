@@ -24,6 +24,7 @@ from graphql import (
     DocumentNode,
     EnumValueNode,
     FieldNode,
+    FragmentDefinitionNode,
     IntValueNode,
     ListValueNode,
     NullValueNode,
@@ -42,11 +43,8 @@ from . import cursors
 from .errors import UserError
 from .fts import plain_match
 from .limits import DEFAULT_PAGE, MAX_FILTER_CONTEXTS, MAX_PAGE
+from .selection import Unsupported, collect
 from .validation import MAX_SEARCH_CHARS
-
-
-class Unsupported(Exception):
-    """This document (or these variables) must go through the resolvers."""
 
 
 @dataclass
@@ -75,6 +73,7 @@ RELATED_SCALARS = {"path": "r.target_path", "title": "r.title"}
 @dataclass
 class _Builder:
     variable_defaults: dict[str, Any]
+    fragments: dict[str, FragmentDefinitionNode]
     binders: list[Callable[[dict[str, Any]], Any]] = field(default_factory=list)
     id_sets: list[str] = field(default_factory=list)  # CTEs: which events each level needs
     levels: list[str] = field(default_factory=list)  # CTEs: each level's JSON, deepest first
@@ -109,12 +108,8 @@ class _Builder:
     def object(self, selections: FieldNode, typename: str, scalars: dict[str, str], alias: str,
                nested: Callable[[FieldNode], str] | None = None) -> str:
         """``json_object(key, value, ...)`` in selection order, keys bound as parameters."""
-        if selections.selection_set is None:
-            raise Unsupported("object without selection")
         parts: list[str] = []
-        for selection in selections.selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives:
-                raise Unsupported("fragments and directives")
+        for selection in collect(selections, typename, self.fragments):
             name = selection.name.value
             key = self.constant((selection.alias or selection.name).value)
             if name == "__typename":
@@ -293,11 +288,9 @@ class _Builder:
 
     def fields(self, node: FieldNode, typename: str, values: dict[str, Callable[[FieldNode], str]]) -> str:
         """``json_object`` over a selection of argument-free fields, each built by ``values[name]``."""
-        if node.selection_set is None:
-            raise Unsupported("no selection")
         parts: list[str] = []
-        for selection in node.selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+        for selection in collect(node, typename, self.fragments):
+            if selection.arguments:
                 raise Unsupported(f"{typename} selection")
             key = self.constant((selection.alias or selection.name).value)
             name = selection.name.value
@@ -506,8 +499,9 @@ def _after(value: Any) -> int | None:
 def compile_operation(document: DocumentNode, operation_name: str | None, counts: dict[str, int]) -> Plan:
     """Compile the chosen query operation; raise Unsupported if any part needs the resolvers."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != len(document.definitions):
-        raise Unsupported("fragments")
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    if len(operations) + len(fragments) != len(document.definitions):
+        raise Unsupported("definitions")
     chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
     if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY or chosen[0].directives:
         raise Unsupported("operation")
@@ -516,11 +510,9 @@ def compile_operation(document: DocumentNode, operation_name: str | None, counts
         definition.variable.name.value: value_from_ast_untyped(definition.default_value)
         for definition in operation.variable_definitions or () if definition.default_value is not None
     }
-    builder = _Builder(defaults)
+    builder = _Builder(defaults, fragments)
     parts: list[str] = []
-    for selection in operation.selection_set.selections:
-        if not isinstance(selection, FieldNode):
-            raise Unsupported("fragments")
+    for selection in collect(operation, "Query", fragments):
         key = builder.constant((selection.alias or selection.name).value)
         parts.append(f"{key}, {builder.root(selection, counts)}")
     ctes = builder.id_sets + builder.levels

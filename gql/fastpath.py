@@ -24,7 +24,8 @@ from graphql import GraphQLSyntaxError, parse
 from db.read import Reader
 
 from . import cursors
-from .compiler import Plan, Unsupported, compile_operation
+from .compiler import Plan, compile_operation
+from .selection import Unsupported
 
 MAX_PLANS = 2048
 log = logging.getLogger("newsgql")
