@@ -85,6 +85,7 @@ class Spec:
 
 SPECS: tuple[Spec, ...] = (
     Spec("Q1", "event by path + sources + contexts", Q1, "q1", "path", DS_Q1),
+    Spec("Q1lit", "Q1 with the path written into the query", Q1, "q1", "path", DS_Q1, same_as="Q1"),
     Spec("Q2", "50 newest events + sources", Q2, "q2", "none", DS_Q2),
     Spec("Q2n", "Q2 + undeclared nonce variable", Q2, "q2", "nonce", DS_Q2, same_as="Q2"),
     Spec("Q2op", "Q2 with an operation name of its own per request", Q2, "q2", "opname", DS_Q2, same_as="Q2"),
@@ -177,6 +178,14 @@ def body(document: str, operation: str, variables: Vars) -> bytes:
 def renamed(document: str, operation: str, name: str) -> tuple[str, str]:
     """(document, operation name) with the operation renamed: a new document text for a server."""
     return document.replace(f"query {operation}", f"query {name}", 1), name
+
+
+def inlined(document: str, variables: Vars) -> str:
+    """The document with its variables written in as literals (and their declarations dropped)."""
+    document = re.sub(r"\(\$[^)]*\)", "", document, count=1)
+    for name, value in variables.items():
+        document = document.replace(f"${name}", orjson.dumps(value).decode())
+    return document
 
 
 def get_target(path: str, document: str, operation: str, variables: Vars) -> str:

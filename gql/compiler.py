@@ -74,6 +74,7 @@ RELATED_SCALARS = {"path": "r.target_path", "title": "r.title"}
 class _Builder:
     variable_defaults: dict[str, Any]
     fragments: dict[str, FragmentDefinitionNode]
+    slots: dict[int, str]  # id() of a string argument -> the name its value is bound under (``gql.shape``)
     binders: list[Callable[[dict[str, Any]], Any]] = field(default_factory=list)
     id_sets: list[str] = field(default_factory=list)  # CTEs: which events each level needs
     levels: list[str] = field(default_factory=list)  # CTEs: each level's JSON, deepest first
@@ -95,6 +96,12 @@ class _Builder:
         elif isinstance(node, VariableNode):
             name, default = node.name.value, self.variable_defaults.get(node.name.value)
             self.binders.append(lambda values: convert(values.get(name, default)))
+        elif isinstance(node, StringValueNode) and id(node) in self.slots:  # this request's string
+            slot = self.slots[id(node)]
+            self.binders.append(lambda values: convert(values[slot]))
+        elif isinstance(node, ListValueNode) and node.values and all(id(v) in self.slots for v in node.values):
+            slots = [self.slots[id(v)] for v in node.values]
+            self.binders.append(lambda values: convert([values[slot] for slot in slots]))
         elif isinstance(node, StringValueNode | IntValueNode | NullValueNode | EnumValueNode | BooleanValueNode) or (
                 isinstance(node, ListValueNode) and all(isinstance(v, StringValueNode) for v in node.values)):
             literal = value_from_ast_untyped(node) if not isinstance(node, EnumValueNode) else node.value
@@ -496,8 +503,13 @@ def _after(value: Any) -> int | None:
         raise Unsupported("bad cursor: the resolvers give the error") from None
 
 
-def compile_operation(document: DocumentNode, operation_name: str | None, counts: dict[str, int]) -> Plan:
-    """Compile the chosen query operation; raise Unsupported if any part needs the resolvers."""
+def compile_operation(document: DocumentNode, operation_name: str | None, counts: dict[str, int],
+                      slots: dict[int, str] | None = None) -> Plan:
+    """Compile the chosen query operation; raise Unsupported if any part needs the resolvers.
+
+    ``slots`` names the string arguments whose values each request brings (``gql.shape``);
+    any other literal is part of the plan.
+    """
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     if len(operations) + len(fragments) != len(document.definitions):
@@ -510,7 +522,7 @@ def compile_operation(document: DocumentNode, operation_name: str | None, counts
         definition.variable.name.value: value_from_ast_untyped(definition.default_value)
         for definition in operation.variable_definitions or () if definition.default_value is not None
     }
-    builder = _Builder(defaults, fragments)
+    builder = _Builder(defaults, fragments, slots or {})
     parts: list[str] = []
     for selection in collect(operation, "Query", fragments):
         key = builder.constant((selection.alias or selection.name).value)

@@ -6,9 +6,8 @@ Strawberry, so the fast path never answers a document the schema would reject. A
 would be errors (``first: 1000``, a bad cursor, a wrong variable type) send the request back
 to the resolvers, which produce the proper error.
 
-Plans are keyed by the document's *shape*: for a document of one named operation, its text
-without that name, since clients that give each request an operation name of its own send the
-same query under a new name every time (the name changes no validation rule and no answer).
+Plans are keyed by the document's *shape* (``gql.shape``): one plan serves a query sent under
+any operation name and with any strings written into its arguments.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from db.read import Reader
 from . import cursors
 from .compiler import Plan, compile_operation
 from .selection import Unsupported
+from .shape import literal_name, string_arguments
 
 MAX_PLANS = 2048
 log = logging.getLogger("newsgql")
@@ -43,11 +43,16 @@ class FastPath:
     def knows(self, key: Hashable) -> bool:
         return key in self._plans
 
-    def learn(self, key: Hashable, query: str, operation: str | None) -> None:
-        """Compile a document the resolvers just answered cleanly (or remember it can't be)."""
+    def learn(self, key: Hashable, query: str, operation: str | None, shaped: bool) -> None:
+        """Compile a document the resolvers just answered cleanly (or remember it can't be).
+
+        ``shaped``: the key is the document's shape, so its string arguments are bound per request.
+        """
         plan: Plan | None
         try:
-            plan = compile_operation(parse(query, no_location=True), operation, self.counts)
+            document = parse(query)
+            slots = {id(node): literal_name(index) for index, node in enumerate(string_arguments(document))}
+            plan = compile_operation(document, operation, self.counts, slots if shaped else None)
             # SQLite must accept it: very deep nesting overflows its parser
             self.reader.explain(plan.sql, [None] * len(plan.binders))
         except (Unsupported, GraphQLSyntaxError, sqlite3.OperationalError):

@@ -31,6 +31,7 @@ from .context import Context
 from .fastpath import FastPath
 from .limits import Limits
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
+from .shape import Shape, shape_of
 
 MAX_BODY_BYTES = 1_000_000
 MAX_ERRORS = 50
@@ -148,9 +149,9 @@ class GraphQLEndpoint:
             return _error_response(media, 400 if media == GRAPHQL_RESPONSE else 200, message), False
         token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
         try:
-            plan_key = _plan_key(params, outline)
+            plan_key, values, shaped = _plan(params, outline)
             if self.fast is not None:
-                body = self.fast.answer(plan_key, params.variables)
+                body = self.fast.answer(plan_key, values)
                 if body is not None:
                     self.cache.put(key, body)
                     return Response(body, media_type=_content_type(media)), True
@@ -179,7 +180,7 @@ class GraphQLEndpoint:
         body = orjson.dumps(payload)
         status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
         if not request_error and self.fast is not None and not self.fast.knows(plan_key):
-            self.fast.learn(plan_key, params.query, params.operation_name)
+            self.fast.learn(plan_key, params.query, params.operation_name, shaped)
         if not errors:
             self.cache.put(key, body)
         return Response(body, status_code=status, media_type=_content_type(media)), not errors
@@ -206,7 +207,7 @@ class Outline:
     """What the endpoint needs to know of a document before executing it."""
 
     names: tuple[str | None, ...]  # of its operations, in order
-    shape: str | None  # one named operation and nothing else: the text without that name
+    shape: Shape | None  # one operation: what its compiled plan depends on (``gql.shape``)
 
 
 @lru_cache(maxsize=1024)
@@ -216,19 +217,17 @@ def _outline(query: str) -> Outline | None:
         document = parse(query)
     except GraphQLError:
         return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    shape = None
-    if len(document.definitions) == len(operations) == 1 and operations[0].name and operations[0].name.loc:
-        name = operations[0].name.loc
-        shape = query[:name.start] + query[name.end:]
-    return Outline(tuple(d.name.value if d.name else None for d in operations), shape)
+    names = tuple(d.name.value if d.name else None for d in document.definitions
+                  if isinstance(d, OperationDefinitionNode))
+    return Outline(names, shape_of(query, document))
 
 
-def _plan_key(params: Params, outline: Outline | None) -> Hashable:
-    """Documents that differ only in their one operation's name share a compiled plan."""
+def _plan(params: Params, outline: Outline | None) -> tuple[Hashable, dict[str, Any] | None, bool]:
+    """(plan key, values to bind, keyed by shape?): a document of one operation is keyed by its
+    shape, unless the request names another operation (the resolvers give that error)."""
     if outline is not None and outline.shape is not None and params.operation_name in (None, outline.names[0]):
-        return ("shape", outline.shape)
-    return ("text", params.query, params.operation_name)
+        return ("shape", outline.shape.key), outline.shape.values(params.variables), True
+    return ("text", params.query, params.operation_name), params.variables, False
 
 
 def _formatted(errors: list[GraphQLError]) -> list[dict[str, Any]]:

@@ -181,3 +181,42 @@ async def test_fragments_spread_many_times_compile_in_their_size(sample_db: Path
     reference = await answers(sample_db, False, query, {})
     assert reference[0][1]["data"]["events"]["edges"][0]["node"].keys() == {"title", "path"}
     assert await answers(sample_db, True, query, {}) == reference
+
+
+def _literal_documents(db: Path) -> list[str]:
+    """One query shape written with other strings each time, some of them errors."""
+    paths = event_paths(db)
+    event = "{ event(path: %s) { title sources { url } related { event { path } } } }"
+    search = "{ search(query: %s, first: 2, after: %s) { edges { cursor node { title } } } }"
+    filtered = ("{ events(first: 3, filter: {contextsAny: [%s, %s], dateFrom: %s}) "
+                "{ totalCount edges { node { path } } } }")
+    return [
+        *(event % f'"{path}"' for path in paths),
+        event % '"not a path"', event % '"""/news/2015/9/1/x"""', event % '"\\u002Fnews"',
+        search % ('"syria"', '"czow"'), search % ('"aleppo"', '"czox"'), search % ('"x"', '"garbage!"'),
+        search % ('"' + "a" * 501 + '"', '"czow"'), search % ('"syria"', '"ZTox"'),
+        filtered % ('"Syria"', '"Syrian civil war"', '"2015-09-02"'), filtered % ('"Syria"', '"Nope"', '"2015-09-30"'),
+        filtered % ('"Syria"', '"Syria"', '"2015-13-01"'), filtered % ('"Syria"', '"x"', '"yesterday"'),
+    ]
+
+
+async def test_documents_differing_in_strings_share_a_plan_and_answer_as_the_resolvers(sample_db: Path) -> None:
+    documents = _literal_documents(sample_db)
+    replies: dict[bool, list[tuple[int, str]]] = {}
+    statements: list[str] = []
+    for compiled in (False, True):
+        app = create_app(sample_db, compiled=compiled, max_age=0)
+        app.state.endpoint.cache.max_entries = 0
+        app.state.reader.conn.set_trace_callback(statements.append)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            replies[compiled] = []
+            for document in documents:
+                statements.clear()
+                response = await http.post("/graphql", json={"query": document})
+                replies[compiled].append((response.status_code, response.text))
+                if compiled and document is documents[1]:  # the shape was learned from documents[0]
+                    assert [s for s in statements if not s.startswith("-- ")] == [statements[0]]
+                    assert "SELECT json_object(" in statements[0]
+    assert replies[True] == replies[False]
+    errors = [text for _, text in replies[False] if '"errors"' in text]
+    assert len(errors) == 5, errors  # garbage cursor, 501 characters, a search cursor, two bad dates
