@@ -7,6 +7,7 @@ own date is only checked against it. Nothing here touches the database.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from urllib.parse import urlsplit
@@ -25,11 +26,35 @@ _DATE_HEADING = re.compile(r"^#{2,6}\s*\[?\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})\s*\
 _SECTION = re.compile(r"^#{2,6}\s*(?P<name>[^#\[\]]*?)\s*:?\s*#*\s*$")
 _TITLE = re.compile(r"^#\s+(?P<title>.*\S)\s*#*\s*$")
 _H2 = re.compile(r"^##\s+(?P<name>.*?)\s*#*\s*$")
-_TYPICAL_RELATED = re.compile(
-    r"\d{1,9}[.)]\s+\[(?P<text>.*)\]\(/news/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^\s()\\<>/#?]+?)"
-    r"\.md\)(?:\s*[_*]{1,2}\s*Contexts?\s*:\s*(?P<names>[^_*]*?)\s*[_*]{1,2})?\s*$"
+#: A related item of the usual shape is read by these two regexes (the general parser agrees: tests):
+#: the item's start, then the last ``](/news/...`` from the right after which the rest matches, which
+#: is where ``(?P<text>.*)`` greedy would stop. Greedy runs here read what lazy ones would, up to spaces.
+_TYPICAL_RELATED = re.compile(r"\d{1,9}[.)]\s+\[")
+_RELATED_TARGET = re.compile(
+    r"\]\(/news/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^\s()\\<>/#?]+)"
+    r"\.md\)(?:\s*[_*]{1,2}\s*Contexts?\s*:\s*(?P<names>[^_*]*)[_*]{1,2})?\s*$"
+)
+_TARGET_START = "](/news/"
+#: A day page entry of the usual shape: ``1. [Title](/news/YYYY/M/D/slug.md)``, one ``](``, nothing after.
+_TYPICAL_ENTRY = re.compile(
+    r"\d{1,9}[.)]\s+\[[^\[\]]*\]\(/news/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^\s()\\<>/#?\[\]]+)\.md\)"
 )
 _SECTIONS = {"source": "sources", "sources": "sources", "related": "related"}
+#: The whole-file shape nearly every event has: a date heading, blank lines, ``# title``, body lines,
+#: ``### Source:`` and ``### Related:`` with their items. No line inside starts with ``#`` or a space,
+#: so the general loop would read every line the same way (``_typical_event``); anything else takes it.
+_LINE = r"(?:[^#\s][^\n]*)?"
+_TYPICAL_EVENT = re.compile(
+    r"(?:### \[(?P<date>\d{4}-\d\d-\d\d)\][^\n]*\n)?\n*"
+    r"# (?P<title>[^\n]*)\n"
+    rf"(?P<body>(?:{_LINE}\n)*)"
+    r"### Sources?:\n"
+    rf"(?P<sources>(?:{_LINE}\n)*)"
+    r"### Related:\n"
+    rf"(?P<related>(?:{_LINE}\n)*{_LINE})"
+)
+#: ``scheme://host`` with a plain host: what ``urlsplit(url).hostname`` returns, lower-cased, for these.
+_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?P<host>[A-Za-z0-9.-]+)(?:[/?#]|$)")
 
 
 def parse_file(file: str, data: bytes) -> ParsedFile:
@@ -60,10 +85,43 @@ def _parse(file: str, data: bytes) -> tuple[Event | DayPage, list[Issue]]:
         raise CorpusError(file, f"file too large ({len(data):,} bytes; limit {MAX_FILE_BYTES:,})")
     text, warning = decode(file, data)
     issues = [Issue(file, None, warning)] if warning else []
-    lines = text.split("\n")
     if name == "index":
-        return _day_page(file, day, lines, issues), issues
-    return _event(file, day, name, lines, issues), issues
+        return _day_page(file, day, text.split("\n"), issues), issues
+    return _typical_event(file, day, name, text, issues) or _event(file, day, name, text.split("\n"), issues), issues
+
+
+def _typical_event(file: str, day: dt.date, slug: str, text: str, issues: list[Issue]) -> Event | None:
+    """The usual event file read in one regex pass instead of line by line; None if it is not usual.
+
+    Same record and issues as ``_event`` (tests compare the two): on this shape every line before the
+    title is a matching date heading or blank, and every later line is body, a section heading or an item.
+    """
+    if len(text) > MAX_LINE_CHARS:  # a long line must be reported, line by line
+        return None
+    match = _TYPICAL_EVENT.fullmatch(text)
+    if match is None or (match["date"] is not None and match["date"] != day.isoformat()):
+        return None
+    title = match["title"].strip()
+    if not title:
+        return None
+    body_text = _paragraphs(match["body"].split("\n"))
+    return Event(
+        path=event_path(day, slug),
+        date=day.isoformat(),
+        slug=slug,
+        title=title,
+        story=_story(title, body_text),
+        body=body_text,
+        sources=tuple(_sources(file, _items(text, match, "sources"), issues)),
+        related=tuple(_related(file, _items(text, match, "related"), issues)),
+        file=file,
+    )
+
+
+def _items(text: str, match: re.Match[str], section: str) -> list[tuple[int, str]]:
+    """(line number, stripped line) of a section's non-blank lines, as the line loop collects them."""
+    first = text.count("\n", 0, match.start(section)) + 1
+    return [(number, line.strip()) for number, line in enumerate(match[section].split("\n"), first) if line]
 
 
 def _event(file: str, day: dt.date, slug: str, lines: list[str], issues: list[Issue]) -> Event:
@@ -163,15 +221,14 @@ def _sources(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> li
 def _related(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> list[RelatedLink]:
     related: list[RelatedLink] = []
     for number, line in items:
-        typical = _TYPICAL_RELATED.match(line)
-        if typical:  # the shape nearly every line has, read by one regex (the general parser agrees)
-            try:
-                target = event_path(dt.date(int(typical["y"]), int(typical["m"]), int(typical["d"])), typical["slug"])
-            except ValueError:
-                pass  # an impossible date: the general path below reports it
-            else:
-                names = (typical["names"] or "").strip()
-                related.append(RelatedLink(len(related) + 1, target, typical["text"].strip(), names, number))
+        typical = _typical_related(line)
+        if typical:  # the shape nearly every line has (the general parser agrees)
+            text, target_match = typical
+            folder = _day_folder(target_match["y"], target_match["m"], target_match["d"])
+            if folder is not None:  # else an impossible date: the general path below reports it
+                target = f"{folder}{target_match['slug']}.md"
+                names = (target_match["names"] or "").strip()
+                related.append(RelatedLink(len(related) + 1, target, text.strip(), names, number))
                 continue
         link = parse_link(list_item(line) or line)
         if link is None:
@@ -190,17 +247,48 @@ def _related(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> li
     return related
 
 
+def _typical_related(line: str) -> tuple[str, re.Match[str]] | None:
+    """(link text, target match) of ``N. [text](/news/Y/M/D/slug.md) _Context: ..._``, else None."""
+    head = _TYPICAL_RELATED.match(line)
+    if head is None:
+        return None
+    start = head.end()
+    at = line.rfind(_TARGET_START, start)
+    while at != -1:
+        target = _RELATED_TARGET.match(line, at)
+        if target:
+            return line[start:at], target
+        at = line.rfind(_TARGET_START, start, at + len(_TARGET_START) - 1)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_folder(year: str, month: str, day: str) -> str | None:
+    """``/news/YYYY/MM/DD/`` for a date's digits, or None if no such date; links repeat a few thousand days."""
+    try:
+        return event_path(dt.date(int(year), int(month), int(day)), "")[: -len(".md")]
+    except ValueError:
+        return None
+
+
 def _day_page(file: str, day: dt.date, lines: list[str], issues: list[Issue]) -> DayPage:
     category: str | None = None
     entries: list[tuple[str, str]] = []
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
-        heading = _H2.match(stripped)
+        heading = _H2.match(stripped) if stripped.startswith("##") else None
         if heading:
             category = heading["name"] or None
             continue
+        if category is None:
+            continue
+        typical = _TYPICAL_ENTRY.fullmatch(stripped)
+        folder = _day_folder(typical["y"], typical["m"], typical["d"]) if typical else None
+        if typical and folder is not None:  # what the general path below makes of it, without its steps
+            entries.append((f"{folder}{typical['slug']}.md", category))
+            continue
         item = list_item(stripped)
-        if item is None or category is None:
+        if item is None:
             continue
         link = parse_link(item)
         if link is None:
@@ -219,10 +307,14 @@ def _url_path(url: str) -> str:
 
 def domain_of(url: str) -> str | None:
     """The host of a URL without ``www.``, lower-cased; None when there is none."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
+    plain = _PLAIN_HOST.match(url)
+    if plain:  # nearly every source: skip urlsplit, which gives the same host (tests compare the two)
+        host: str | None = plain["host"].lower()
+    else:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            return None
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
