@@ -203,3 +203,44 @@ def test_categories_from_own_and_other_day_pages(corpus_dir: Path, tmp_path: Pat
     build(corpus_dir, target)
     assert rows(target, "SELECT title, category FROM events ORDER BY id") == [
         ("A.", "Sports"), ("B.", "Science"), ("C.", "Science")]
+
+
+def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    tables = ["events", "sources", "related", "related_contexts", "event_contexts", "contexts", "days", "build_errors"]
+    found = {table: rows(db, f"SELECT * FROM {table} ORDER BY 1, 2") for table in tables}
+    found["meta"] = rows(db, "SELECT * FROM meta WHERE key != 'built_at' ORDER BY key")
+    found["search"] = rows(db, "SELECT rowid FROM events_fts WHERE events_fts MATCH 'war OR fire' ORDER BY rowid")
+    return found
+
+
+def test_chunked_parallel_build_equals_one_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shards cut at day boundaries, parsed by two workers and merged, give the very rows of one pass:
+    same ids, same categories from other days' pages, same duplicates and errors, same fingerprint."""
+    from db import build as builder
+    from tests.hostile import make_corpus
+
+    corpus = make_corpus(tmp_path / "corpus").root
+    write(corpus, "news/2015/09/30/index.md", "# 2015-09-30\n\n## Sports\n\n1. [A](/news/2015/9/1/a-later-page.md)\n")
+    write(corpus, "news/2015/09/01/a-later-page.md", event_text(date="2015-09-01", title="Listed later."))
+    whole = tmp_path / "whole.db"
+    build(corpus, whole, workers=1)
+    for size, workers in ((1, 2), (7, 2), (50, 1)):
+        monkeypatch.setattr(builder, "MIN_CHUNK_FILES", size)
+        monkeypatch.setattr(builder, "MAX_CHUNK_FILES", size)
+        chunked = tmp_path / f"chunked-{size}.db"
+        build(corpus, chunked, workers=workers)
+        assert dump(chunked) == dump(whole), (size, workers)
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            ["corpus", "whole.db"] + [f"chunked-{s}.db" for s in (1, 7, 50) if s <= size])  # no shard left
+    assert rows(whole, "SELECT category FROM events WHERE path = '/news/2015/09/01/a-later-page.md'") == [("Sports",)]
+
+
+def test_stale_shards_of_a_killed_build_are_removed(tmp_path: Path) -> None:
+    target = tmp_path / "news.db"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    leftovers = [tmp_path / f".news.db.{pid}.tmp", tmp_path / f".news.db.{pid}.3.tmp"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"partial")
+    build(SAMPLE_DIR, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.db"]

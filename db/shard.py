@@ -1,0 +1,164 @@
+"""One chunk of the corpus -> one temporary SQLite file (a shard), written by a worker process.
+
+Parsing is the slow part of a build and SQLite allows one writer per file, so each worker parses
+a run of whole days and bulk-inserts the rows into its own shard; the builder then copies shards
+into the database in corpus order with ``INSERT ... SELECT`` (``db.build``), adding offsets to
+the shard's local ids. Only small things travel back between processes: issues, fingerprint
+lines, the chunk's distinct context lists and the rare categories a day page gives other days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .corpus import CorpusFile, read_bytes
+from .models import DayPage, Event, Issue, ParsedFile
+from .parse import parse_file
+
+BATCH = 2000
+
+SCHEMA = """
+CREATE TABLE events (id INTEGER PRIMARY KEY, path, date, year, slug, title, story, body, category, file,
+                     source_count, related_count);
+CREATE TABLE sources (id INTEGER PRIMARY KEY, event_id, position, name, url, domain);
+CREATE TABLE related (id INTEGER PRIMARY KEY, event_id, position, target_path, title, context_text);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of whole days, in build order, and the shard file it is parsed into."""
+
+    root: str
+    shard: str
+    files: list[CorpusFile]
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What a worker sends back besides the shard: everything the merge needs, in file order."""
+
+    shard: str
+    files: int = 0
+    events: int = 0
+    sources: int = 0
+    related: int = 0
+    fingerprint: bytes = b""  # f"{file}\0{digest}\n" per file, for the corpus fingerprint
+    issues: list[Issue] = field(default_factory=list)
+    elsewhere: list[tuple[str, str]] = field(default_factory=list)  # (event path, category) of other days
+    texts: set[str] = field(default_factory=set)  # distinct raw context lists
+
+
+def parse_chunk(chunk: Chunk) -> ChunkResult:
+    """Parse every file of ``chunk`` into its shard; the shard is removed if this fails."""
+    try:
+        return _parse_chunk(chunk)
+    except BaseException:
+        Path(chunk.shard).unlink(missing_ok=True)
+        raise
+
+
+def _parse_chunk(chunk: Chunk) -> ChunkResult:
+    result = ChunkResult(chunk.shard, files=len(chunk.files))
+    fingerprint: list[str] = []
+    writer = _Writer(chunk.shard)
+    try:
+        # Files come in (date, index.md first, slug) order: two files of one event are neighbours,
+        # and a day's categories are known before its events.
+        last_path, last_file = "", ""
+        day, day_categories = "", dict[str, str]()  # the day being read and its page's categories
+        for item in chunk.files:
+            parsed = _parse_one(chunk.root, item)
+            fingerprint.append(f"{parsed.file}\0{parsed.digest}\n")
+            result.issues.extend(parsed.issues)
+            record = parsed.record
+            if isinstance(record, DayPage):
+                if record.date != day:
+                    day, day_categories = record.date, {}
+                folder = "/news/" + record.date.replace("-", "/") + "/"
+                for path, category in record.categories:
+                    if path.startswith(folder):
+                        day_categories.setdefault(path, category)
+                    else:
+                        result.elsewhere.append((path, category))
+            elif isinstance(record, Event):
+                if record.path == last_path:
+                    reason = f"duplicate of {last_file} (same date and slug); skipped"
+                    result.issues.append(Issue(parsed.file, None, reason, fatal=True))
+                    continue
+                if record.date != day:
+                    day, day_categories = record.date, {}
+                last_path, last_file = record.path, parsed.file
+                writer.add(record, day_categories.get(record.path), result)
+        writer.close()
+    except BaseException:
+        writer.conn.close()
+        raise
+    result.fingerprint = "".join(fingerprint).encode("utf-8", "surrogateescape")
+    return result
+
+
+def _parse_one(root: str, item: CorpusFile) -> ParsedFile:
+    """Read and parse one file; every failure becomes an Issue, never an exception."""
+    if item.skip_reason:
+        return ParsedFile(item.relative, "", None, (Issue(item.relative, None, item.skip_reason, True),))
+    try:
+        data = read_bytes(root, item)
+    except OSError as exc:
+        reason = f"unreadable: {exc.strerror or exc}"
+        return ParsedFile(item.relative, "", None, (Issue(item.relative, None, reason, True),))
+    try:
+        return parse_file(item.relative, data)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must cost one file, not the build
+        digest = hashlib.sha256(data).hexdigest()
+        reason = f"internal parser error ({type(exc).__name__}); file skipped"
+        return ParsedFile(item.relative, digest, None, (Issue(item.relative, None, reason, True),))
+
+
+class _Writer:
+    """Rows of one shard, inserted in batches; ids are local (1..n) and in file order."""
+
+    def __init__(self, shard: str) -> None:
+        if os.path.exists(shard):
+            os.unlink(shard)
+        self.conn = sqlite3.connect(shard, isolation_level=None)
+        self.conn.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
+            "PRAGMA cache_size=-16000;" + SCHEMA
+        )
+        self.conn.execute("BEGIN")
+        self.events: list[tuple[object, ...]] = []
+        self.sources: list[tuple[object, ...]] = []
+        self.related: list[tuple[object, ...]] = []
+
+    def add(self, event: Event, category: str | None, result: ChunkResult) -> None:
+        result.events += 1
+        event_id = result.events
+        self.events.append((event_id, event.path, event.date, int(event.date[:4]), event.slug, event.title,
+                            event.story, event.body, category, event.file, len(event.sources), len(event.related)))
+        for source in event.sources:
+            result.sources += 1
+            self.sources.append((result.sources, event_id, source.position, source.name, source.url, source.domain))
+        for link in event.related:
+            result.related += 1
+            result.texts.add(link.context_text)
+            self.related.append((result.related, event_id, link.position, link.target_path, link.title,
+                                 link.context_text))
+        if len(self.events) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self.conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self.events)
+        self.conn.executemany("INSERT INTO sources VALUES (?,?,?,?,?,?)", self.sources)
+        self.conn.executemany("INSERT INTO related VALUES (?,?,?,?,?,?)", self.related)
+        for rows in (self.events, self.sources, self.related):
+            rows.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self.conn.execute("COMMIT")
+        self.conn.close()
