@@ -67,7 +67,6 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("event_contexts", ["context_id", "event_id"], True),
     ("related", ["event_id", "position"], True),
     ("related", ["target_id"], False),
-    ("related", ["target_path"], False),
 ]
 
 FTS_COLUMNS = ["title", "body", "context_names"]
