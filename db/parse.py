@@ -104,18 +104,8 @@ def _typical_event(file: str, day: dt.date, slug: str, text: str, issues: list[I
     title = match["title"].strip()
     if not title:
         return None
-    body_text = _paragraphs(match["body"].split("\n"))
-    return Event(
-        path=event_path(day, slug),
-        date=day.isoformat(),
-        slug=slug,
-        title=title,
-        story=_story(title, body_text),
-        body=body_text,
-        sources=tuple(_sources(file, _items(text, match, "sources"), issues)),
-        related=tuple(_related(file, _items(text, match, "related"), issues)),
-        file=file,
-    )
+    return _record(file, day, slug, title, match["body"].split("\n"), _items(text, match, "sources"),
+                   _items(text, match, "related"), issues)
 
 
 def _items(text: str, match: re.Match[str], section: str) -> list[tuple[int, str]]:
@@ -156,6 +146,12 @@ def _event(file: str, day: dt.date, slug: str, lines: list[str], issues: list[Is
             sections[current].append((number, stripped))
     if title is None:
         raise CorpusError(file, "no title line ('# ...') found")
+    return _record(file, day, slug, title, body, sections["sources"], sections["related"], issues)
+
+
+def _record(file: str, day: dt.date, slug: str, title: str, body: list[str], sources: list[tuple[int, str]],
+            related: list[tuple[int, str]], issues: list[Issue]) -> Event:
+    """The event from its parts, however they were found: (line number, stripped line) items."""
     body_text = _paragraphs(body)
     return Event(
         path=event_path(day, slug),
@@ -164,8 +160,8 @@ def _event(file: str, day: dt.date, slug: str, lines: list[str], issues: list[Is
         title=title,
         story=_story(title, body_text),
         body=body_text,
-        sources=tuple(_sources(file, sections["sources"], issues)),
-        related=tuple(_related(file, sections["related"], issues)),
+        sources=tuple(_sources(file, sources, issues)),
+        related=tuple(_related(file, related, issues)),
         file=file,
     )
 

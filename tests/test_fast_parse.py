@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -97,13 +96,10 @@ def test_generated_day_pages_agree(items: list[str], heading: str) -> None:
 
 
 def reference_domain(url: str) -> str | None:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
+    """``domain_of`` with its shortcut switched off: urlsplit for every URL."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parse, "_PLAIN_HOST", NEVER)
+        return parse.domain_of(url)
 
 
 @BOUNDED
