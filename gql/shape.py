@@ -7,7 +7,9 @@ which checks the document passes or which SQL answers it, only the values bound 
 the shape is the text with the one operation's name and every string argument cut out; the cut
 strings become the request's *literals*, bound as the compiler binds variables, under names no
 GraphQL variable can have. What a string's value could make an error (a bad date, a cursor, a
-long search) is checked again at bind time, and sends that request to the resolvers.
+long search) is checked again at bind time, and sends that request to the resolvers. Which cut
+strings are equal stays in the shape: validation compares them where two fields share a response
+key (``a: event(path: "x") a: event(path: "y")`` is an error, with "x" twice it is not).
 
 Integers, enums and booleans stay in the shape: page sizes count in the query-cost limit, and
 enums and booleans choose the SQL.
@@ -49,6 +51,7 @@ class Shape:
 
 
 def literal_name(index: int) -> str:
+    """The name the ``index``-th string argument is bound under: not a name GraphQL allows."""
     return f"{LITERAL}{index}"
 
 
@@ -57,19 +60,22 @@ def shape_of(text: str, document: DocumentNode) -> Shape | None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) != 1:
         return None
-    cuts: list[tuple[int, int]] = []
+    cuts: list[tuple[int, int, str]] = []
     name = operations[0].name
     if name is not None and name.loc is not None:
-        cuts.append((name.loc.start, name.loc.end))
+        cuts.append((name.loc.start, name.loc.end, LITERAL))
     strings = list(string_arguments(document))
     if any(node.loc is None for node in strings):
         return None
-    cuts += [(node.loc.start, node.loc.end) for node in strings if node.loc is not None]
+    first_of: dict[str, int] = {}  # each string's first place: the pattern of equal strings
+    for index, node in enumerate(strings):
+        if node.loc is not None:
+            cuts.append((node.loc.start, node.loc.end, f"{LITERAL}{first_of.setdefault(node.value, index)};"))
     cuts.sort()
     parts, position = [], 0
-    for start, end in cuts:
+    for start, end, mark in cuts:
         parts.append(text[position:start])
-        parts.append(LITERAL)
+        parts.append(mark)
         position = end
     parts.append(text[position:])
     return Shape("".join(parts), tuple(node.value for node in strings))

@@ -197,6 +197,9 @@ def _literal_documents(db: Path) -> list[str]:
         search % ('"' + "a" * 501 + '"', '"czow"'), search % ('"syria"', '"ZTox"'),
         filtered % ('"Syria"', '"Syrian civil war"', '"2015-09-02"'), filtered % ('"Syria"', '"Nope"', '"2015-09-30"'),
         filtered % ('"Syria"', '"Syria"', '"2015-13-01"'), filtered % ('"Syria"', '"x"', '"yesterday"'),
+        # one response key twice: equal arguments merge, different ones are a validation error
+        *(f'{{ e: event(path: "{a}") {{ title }} e: event(path: "{b}") {{ date }} }}'
+          for a, b in ((paths[0], paths[0]), (paths[0], paths[1]), (paths[1], paths[1]))),
     ]
 
 
@@ -219,4 +222,5 @@ async def test_documents_differing_in_strings_share_a_plan_and_answer_as_the_res
                     assert "SELECT json_object(" in statements[0]
     assert replies[True] == replies[False]
     errors = [text for _, text in replies[False] if '"errors"' in text]
-    assert len(errors) == 5, errors  # garbage cursor, 501 characters, a search cursor, two bad dates
+    assert len(errors) == 6, errors  # garbage cursor, 501 characters, a search cursor, two bad dates, a conflict
+    assert "conflict" in errors[-1] and '"e":' in replies[False][-1][1]  # and the last pair answers
