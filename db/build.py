@@ -15,6 +15,7 @@ import glob
 import hashlib
 import multiprocessing
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -127,7 +128,7 @@ def _chunks(corpus: Path, files: list[CorpusFile], tmp: Path, workers: int) -> I
     """Runs of whole days, small enough that both cores stay busy until the last one."""
     size = max(MIN_CHUNK_FILES, min(MAX_CHUNK_FILES, len(files) // (workers * 8) + 1))
     for number, run in enumerate(chunks(files, size)):
-        yield Chunk(str(corpus), str(tmp.with_name(f"{tmp.name[:-4]}.{number}.tmp")), run)
+        yield Chunk(str(corpus), str(tmp.with_name(f"{tmp.name[:-4]}.shard{number}.tmp")), run)
 
 
 @contextmanager
@@ -309,16 +310,20 @@ def _fsync(path: Path) -> None:
 
 
 def _remove_stale_temporaries(target: Path) -> None:
-    """Delete leftovers of killed builds for this target (their process is gone): files and shards."""
+    """Delete leftovers of killed builds for this target (their process is gone): files and shards.
+
+    Names are matched whole: ``.news.db.5.<pid>.tmp`` belongs to a build of ``news.db.5``.
+    """
+    own = re.compile(rf"\.{re.escape(target.name)}\.(\d+)(?:\.shard\d+)?\.tmp")
     for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        pid = leftover.name[len(target.name) + 2 : -4].split(".")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        found = own.fullmatch(leftover.name)
+        if found and not _alive(int(found[1])):
             leftover.unlink(missing_ok=True)
 
 
 def _shards(tmp: Path) -> list[Path]:
-    """The shard files of the build writing ``tmp`` (``.news.db.<pid>.<n>.tmp``)."""
-    return list(tmp.parent.glob(f"{glob.escape(tmp.name[:-4])}.*.tmp"))
+    """The shard files of the build writing ``tmp`` (``.news.db.<pid>.shard<n>.tmp``)."""
+    return list(tmp.parent.glob(f"{glob.escape(tmp.name[:-4])}.shard*.tmp"))
 
 
 def _alive(pid: int) -> bool:

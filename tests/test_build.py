@@ -239,8 +239,9 @@ def test_stale_shards_of_a_killed_build_are_removed(tmp_path: Path) -> None:
     target = tmp_path / "news.db"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)
-    leftovers = [tmp_path / f".news.db.{pid}.tmp", tmp_path / f".news.db.{pid}.3.tmp"]
-    for leftover in leftovers:
+    leftovers = [tmp_path / f".news.db.{pid}.tmp", tmp_path / f".news.db.{pid}.shard3.tmp"]
+    others = [tmp_path / f".news.db.5.{pid}.tmp", tmp_path / f".news.db.{os.getppid()}.shard1.tmp"]
+    for leftover in leftovers + others:  # a build of news.db.5, and one whose process is alive: not ours
         leftover.write_bytes(b"partial")
     build(SAMPLE_DIR, target)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["news.db", *(p.name for p in others)])
