@@ -2,10 +2,11 @@
 
 This is what Hasura and PostGraphile do: SQLite's ``json_object`` / ``json_group_array`` nest
 the answer in the database, and Python only wraps the text in ``{"data": ...}``. It covers
-the hot shapes (``event``, ``events`` and everything nested under an event: sources, contexts,
-related links, related events, recursively). Anything else (fragments, directives, other
-fields, arguments that would be errors) is not compiled: the Strawberry resolvers answer it,
-and the tests compare both paths on the same queries.
+the hot shapes: ``event``, ``events`` (filtered or not), ``search`` (by rank or date) and the
+``timeline``, with everything nested under an event (sources, contexts, related links, related
+events, recursively), fragments inlined and fields merged as GraphQL does (``gql.selection``).
+Anything else (directives, other fields, arguments that would be errors) is not compiled: the
+Strawberry resolvers answer it, and the tests compare both paths byte for byte.
 
 No user text enters the SQL: field names are matched against fixed fragments below, and
 response keys (aliases) and argument values are bound parameters.

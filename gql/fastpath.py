@@ -41,10 +41,11 @@ class FastPath:
         self._plans: OrderedDict[Hashable, Plan | None] = OrderedDict()
 
     def knows(self, key: Hashable) -> bool:
+        """Whether this shape was compiled already (or found not compilable)."""
         return key in self._plans
 
     def learn(self, key: Hashable, query: str, operation: str | None, shaped: bool) -> None:
-        """Compile a document the resolvers just answered cleanly (or remember it can't be).
+        """Compile a document the resolvers just answered without a request error (or remember it can't be).
 
         ``shaped``: the key is the document's shape, so its string arguments are bound per request.
         """

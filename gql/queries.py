@@ -32,6 +32,7 @@ from .types import (
     event_connection,
     timeline,
 )
+from .validation import MAX_SEARCH_CHARS
 
 
 @strawberry.type
@@ -78,8 +79,8 @@ class Query:
         )] = False,
         order_by: SearchOrder | None = None,
     ) -> SearchConnection:
-        if len(query) > 500:
-            raise UserError("search query too long (500 characters at most)")
+        if len(query) > MAX_SEARCH_CHARS:
+            raise UserError(f"search query too long ({MAX_SEARCH_CHARS} characters at most)")
         match = query if advanced else plain_match(query)
         order = order_by or SearchOrder.RELEVANCE
         size = page_size(first)

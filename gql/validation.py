@@ -1,9 +1,13 @@
-"""A validation rule that rejects out-of-range literal arguments before anything executes.
+"""Validation rules that refuse a document before anything executes: our limits on its shape.
 
-``first: 1000000``, ``relatedGraph(depth: 1000)`` or a forged cursor written into the
-document are request errors (HTTP 400 with ``application/graphql-response+json``), found once
-per document thanks to the validation cache. The same values sent as variables are checked
-by the resolvers (``limits.py``), since validation never sees variable values.
+- ``ArgumentLimits``: ``first: 1000000``, ``relatedGraph(depth: 1000)`` or a forged cursor written
+  into the document. The same values sent as variables are checked by the resolvers
+  (``limits.py``), since validation never sees variable values.
+- ``QueryCost``, ``depth_limit``, ``alias_limit``: how many objects an answer could hold, how deep
+  and how many aliases, each measured by ``fold`` in time linear in the document.
+
+Each is a request error (HTTP 400 with ``application/graphql-response+json``), found once per
+document thanks to the validation cache.
 """
 
 from __future__ import annotations
