@@ -1,4 +1,5 @@
-"""Records -> SQLite: the only code that writes a database, and it never writes in place.
+"""Records -> SQLite: with the shard writer its workers run (``db.shard``), the only code that
+writes a database, and it never writes in place.
 
 The build fills a temporary file beside the target and renames it over the target only when
 complete, so a failed or killed build leaves the previous database exactly as it was.

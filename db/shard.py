@@ -18,15 +18,20 @@ from pathlib import Path
 from .corpus import CorpusFile, read_bytes
 from .models import DayPage, Event, Issue, ParsedFile
 from .parse import parse_file
+from .tables import TABLES
 
 BATCH = 2000
 
-SCHEMA = """
-CREATE TABLE events (id INTEGER PRIMARY KEY, path, date, year, slug, title, story, body, category, file,
-                     source_count, related_count);
-CREATE TABLE sources (id INTEGER PRIMARY KEY, event_id, position, name, url, domain);
-CREATE TABLE related (id INTEGER PRIMARY KEY, event_id, position, target_path, title, context_text);
-"""
+#: The database's own columns (``db.tables``) but those known only once every shard is in.
+COLUMNS = {
+    "events": [c for c in TABLES["events"] if c != "context_names"],
+    "sources": list(TABLES["sources"]),
+    "related": [c for c in TABLES["related"] if c != "target_id"],
+}
+SCHEMA = "".join(
+    f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, {', '.join(c for c in columns if c != 'id')});"
+    for table, columns in COLUMNS.items()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +157,9 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        self.conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self.events)
-        self.conn.executemany("INSERT INTO sources VALUES (?,?,?,?,?,?)", self.sources)
-        self.conn.executemany("INSERT INTO related VALUES (?,?,?,?,?,?)", self.related)
+        for table, rows in (("events", self.events), ("sources", self.sources), ("related", self.related)):
+            marks = ",".join("?" * len(COLUMNS[table]))  # rows are built in COLUMNS order (``add``)
+            self.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         for rows in (self.events, self.sources, self.related):
             rows.clear()
 
