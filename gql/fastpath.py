@@ -25,7 +25,7 @@ from db.read import Reader
 from . import cursors
 from .compiler import Plan, compile_operation
 from .selection import Unsupported
-from .shape import literal_name, string_arguments
+from .shape import Shape, literal_name, string_arguments
 
 MAX_PLANS = 2048
 log = logging.getLogger("newsgql")
@@ -81,3 +81,16 @@ class FastPath:
             return None
         answer: str = rows[0][0]
         return b'{"data":' + answer.encode() + b"}"
+
+
+def plan_for(query: str, operation: str | None, variables: dict[str, Any] | None, first_operation: str | None,
+             shape: Shape | None) -> tuple[Hashable, dict[str, Any] | None, bool]:
+    """(plan key, values to bind, keyed by shape?) for one request.
+
+    A document of one operation is keyed by its shape, unless the request names another
+    operation (the resolvers give that error); any other by its text and operation name.
+    """
+    if shape is not None and operation in (None, first_operation):
+        return ("shape", shape.key), shape.values(variables), True
+    return ("text", query, operation), variables, False
+

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -28,7 +27,7 @@ from db.read import DEADLINE, QueryTimeout, Reader
 
 from .cache import LruCache, etag_matches
 from .context import Context
-from .fastpath import FastPath
+from .fastpath import FastPath, plan_for
 from .limits import Limits
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
 from .shape import Shape, shape_of
@@ -149,7 +148,9 @@ class GraphQLEndpoint:
             return _error_response(media, 400 if media == GRAPHQL_RESPONSE else 200, message), False
         token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
         try:
-            plan_key, values, shaped = _plan(params, outline)
+            plan_key, values, shaped = plan_for(params.query, params.operation_name, params.variables,
+                                                outline.names[0] if outline and outline.names else None,
+                                                outline.shape if outline else None)
             if self.fast is not None:
                 body = self.fast.answer(plan_key, values)
                 if body is not None:
@@ -221,13 +222,6 @@ def _outline(query: str) -> Outline | None:
                   if isinstance(d, OperationDefinitionNode))
     return Outline(names, shape_of(query, document))
 
-
-def _plan(params: Params, outline: Outline | None) -> tuple[Hashable, dict[str, Any] | None, bool]:
-    """(plan key, values to bind, keyed by shape?): a document of one operation is keyed by its
-    shape, unless the request names another operation (the resolvers give that error)."""
-    if outline is not None and outline.shape is not None and params.operation_name in (None, outline.names[0]):
-        return ("shape", outline.shape.key), outline.shape.values(params.variables), True
-    return ("text", params.query, params.operation_name), params.variables, False
 
 
 def _formatted(errors: list[GraphQLError]) -> list[dict[str, Any]]:
