@@ -28,7 +28,7 @@ import sqlite_utils
 
 from . import SCHEMA_VERSION
 from .contexts import segment_all
-from .corpus import CorpusFile, chunks, walk
+from .corpus import Corpus, walk
 from .errors import BuildFailed
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
@@ -82,12 +82,11 @@ def build(
     try:
         # the workers start before the walk, so they do not inherit (and count in their RSS) the file list
         with _parsed(workers) as parse:
-            files = walk(corpus)
-            summary = BuildSummary(files=len(files))
+            survey = walk(corpus)
+            summary = BuildSummary(files=survey.files)
             conn = _open_for_build(tmp)
             try:
-                _load(conn, parse(_chunks(corpus, files, tmp, workers)), summary, progress)
-                del files
+                _load(conn, parse(_chunks(survey, tmp, workers)), summary, progress)
                 _finish(conn, summary)
             finally:
                 conn.close()
@@ -125,11 +124,11 @@ def _open_for_build(tmp: Path) -> sqlite3.Connection:
     return conn
 
 
-def _chunks(corpus: Path, files: list[CorpusFile], tmp: Path, workers: int) -> Iterator[Chunk]:
+def _chunks(survey: Corpus, tmp: Path, workers: int) -> Iterator[Chunk]:
     """Runs of whole days, small enough that both cores stay busy until the last one."""
-    size = max(MIN_CHUNK_FILES, min(MAX_CHUNK_FILES, len(files) // (workers * 8) + 1))
-    for number, run in enumerate(chunks(files, size)):
-        yield Chunk(str(corpus), str(tmp.with_name(f"{tmp.name[:-4]}.shard{number}.tmp")), run)
+    size = max(MIN_CHUNK_FILES, min(MAX_CHUNK_FILES, survey.files // (workers * 8) + 1))
+    for number, run in enumerate(survey.chunks(size)):
+        yield Chunk(str(survey.root), str(tmp.with_name(f"{tmp.name[:-4]}.shard{number}.tmp")), run)
 
 
 @contextmanager

@@ -28,48 +28,90 @@ class CorpusFile:
     skip_reason: str | None = None
 
 
-def walk(root: Path) -> list[CorpusFile]:
-    """List every file under ``root`` in build order; directories linked by symlink are skipped.
+@dataclass
+class Corpus:
+    """A corpus directory, surveyed: its day folders in date order, and how many files it holds.
+
+    The survey keeps day folders, not files: a day's files are listed again when its chunk is
+    made (``chunks``), so memory holds one chunk of names, not the names of a whole archive.
+    """
+
+    root: Path
+    days: list[tuple[Day, list[tuple[str, str]]]]  # date order; (directory, relative prefix) per folder
+    undated: list[CorpusFile]  # files outside day folders (rare), by relative path
+    files: int
+
+    def chunks(self, size: int) -> Iterator[list[CorpusFile]]:
+        """Runs of whole days of about ``size`` files, in build order; undated files last.
+
+        A day's page, its events and two spellings of one event (``12/7`` and ``12/07``) sort
+        next to each other within one day, so a chunk can be parsed alone and still see them all.
+        """
+        run: list[CorpusFile] = []
+        for _, folders in self.days:
+            found: list[CorpusFile] = []
+            for directory, prefix in folders:
+                try:
+                    _list(directory, prefix, found, [])
+                except OSError as exc:  # gone or unreadable since the survey: said, not fatal
+                    found.append(CorpusFile(prefix.rstrip("/"), f"folder unreadable: {exc.strerror or exc}"))
+            run.extend(sorted(found, key=_in_day))
+            if len(run) >= size:
+                yield run
+                run = []
+        if run:
+            yield run
+        if self.undated:
+            yield self.undated
+
+
+def walk(root: Path) -> Corpus:
+    """Survey every file under ``root``; directories linked by symlink are skipped.
 
     Build order is (date folder, ``index.md`` first, file name, relative path), then every file
-    outside a date folder by relative path. Files are grouped per day while walking, so only one
-    day's files are sorted at a time and no sort key is kept per file.
+    outside a date folder by relative path.
     """
     if not root.is_dir():
         raise CorpusNotFound(f"corpus directory not found: {root}")
-    days: dict[Day, list[CorpusFile]] = {}
+    days: dict[Day, list[tuple[str, str]]] = {}
     undated: list[CorpusFile] = []
-    markdown = False
+    files = markdown = 0
     pending = [(str(root), "")]
     while pending:
         directory, prefix = pending.pop()
         day = _day_of(prefix[:-1])
-        found = undated if day is None else days.setdefault(day, [])
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                relative = prefix + entry.name
-                if not _is_utf8(relative):
-                    shown = os.fsencode(relative).decode("utf-8", "replace")
-                    found.append(CorpusFile(shown, "file name is not valid UTF-8"))
-                elif entry.is_symlink():
-                    reason = f"symbolic link (to {_link_kind(entry)}) not followed: a corpus holds real files only"
-                    found.append(CorpusFile(relative, reason))
-                elif entry.is_dir(follow_symlinks=False):
-                    if not entry.name.startswith("."):
-                        pending.append((entry.path, relative + "/"))
-                elif entry.is_file(follow_symlinks=False):
-                    markdown = markdown or relative.endswith(".md")
-                    found.append(CorpusFile(relative))
-                else:  # a FIFO, socket or device would block or mislead a read
-                    found.append(CorpusFile(relative, "not a regular file"))
-    if not markdown and not any(item.relative.endswith(".md") for group in (undated, *days.values()) for item in group):
+        found: list[CorpusFile] = []
+        _list(directory, prefix, found, pending)
+        files += len(found)
+        markdown += sum(1 for item in found if item.relative.endswith(".md"))
+        if day is None:
+            undated.extend(found)
+        elif found:
+            days.setdefault(day, []).append((directory, prefix))
+    if not markdown:
         raise CorpusNotFound(f"no markdown files under {root}")
-    ordered: list[CorpusFile] = []
-    for day in sorted(days):
-        ordered.extend(sorted(days.pop(day), key=_in_day))
     undated.sort(key=lambda item: item.relative)
-    ordered.extend(undated)
-    return ordered
+    return Corpus(root, sorted(days.items()), undated, files)
+
+
+def _list(directory: str, prefix: str, found: list[CorpusFile], subdirectories: list[tuple[str, str]]) -> None:
+    """The files of one directory into ``found``, its subdirectories (not hidden) into ``subdirectories``."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if not _is_utf8(relative):
+                shown = os.fsencode(relative).decode("utf-8", "replace")
+                found.append(CorpusFile(shown, "file name is not valid UTF-8"))
+            elif entry.is_symlink():
+                reason = f"symbolic link (to {_link_kind(entry)}) not followed: a corpus holds real files only"
+                found.append(CorpusFile(relative, reason))
+            elif entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
+                    subdirectories.append((entry.path, relative + "/"))
+            elif entry.is_file(follow_symlinks=False):
+                found.append(CorpusFile(relative))
+            else:  # a FIFO, socket or device would block or mislead a read
+                found.append(CorpusFile(relative, "not a regular file"))
 
 
 def _day_of(directory: str) -> Day | None:
@@ -81,11 +123,6 @@ def _in_day(item: CorpusFile) -> tuple[bool, str, str]:
     """``index.md`` first, then by file name, then by relative path (two spellings of one folder)."""
     name = item.relative.rpartition("/")[2]
     return (name != "index.md", name, item.relative)
-
-
-def day_of(item: CorpusFile) -> Day | None:
-    """The date folder a file sits in, or None; a chunk of the build never splits a day."""
-    return _day_of(item.relative.rpartition("/")[0])
 
 
 def _is_utf8(name: str) -> bool:
@@ -104,23 +141,6 @@ def _link_kind(entry: os.DirEntry[str]) -> str:
         return "a file" if os.path.exists(entry.path) else "nothing: dangling or a loop"
     except OSError:  # a loop (ELOOP) or a permission problem on the way
         return "a loop or an unreachable target"
-
-
-def chunks(files: list[CorpusFile], size: int) -> Iterator[list[CorpusFile]]:
-    """Consecutive runs of about ``size`` files, cut only where the date folder changes.
-
-    A day's page, its events and two spellings of one event (``12/7`` and ``12/07``) sort next to
-    each other within one day, so a chunk can be parsed alone and still see them all together.
-    """
-    start = 0
-    while start < len(files):
-        end = min(start + size, len(files))
-        if end < len(files):
-            day = day_of(files[end - 1])
-            while end < len(files) and day is not None and day_of(files[end]) == day:
-                end += 1
-        yield files[start:end]
-        start = end
 
 
 def read_bytes(root: str, item: CorpusFile) -> bytes:
