@@ -1,8 +1,9 @@
 """One server process on 127.0.0.1: started in its own process group, awaited, always stopped.
 
 Shared by the benchmark (``bench.servers``), the soak (``bench.soak``) and the tests that need a
-real socket (``tests.live_server``). Every wait is bounded, and stopping signals the whole group,
-so uvicorn workers never outlive a run.
+real socket (browser, clients, nginx, hostile requests): ``launched`` runs any command, ``serve``
+runs ``newsgql serve``. Every wait is bounded, and stopping signals the whole group, so uvicorn
+workers never outlive a run.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 START_TIMEOUT = 30.0
@@ -39,6 +42,44 @@ def launched(argv: list[str], log: Path, health: str, *, env: dict[str, str] | N
         yield process
     finally:
         stop(process)
+
+
+def newsgql_command() -> list[str]:
+    """The installed ``newsgql`` entry point beside this interpreter, else ``python -m gql.cli``."""
+    script = Path(sys.executable).with_name("newsgql")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "gql.cli"]
+
+
+@dataclass
+class Server:
+    """A running ``newsgql serve``: its process (leader of its group), port and log."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no graceful shutdown, as in a crash."""
+        signal_group(self.process, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@contextmanager
+def serve(db: Path, log: Path, *args: str, port: int | None = None,
+          env: dict[str, str] | None = None) -> Iterator[Server]:
+    """``newsgql serve DB --port P *args`` until the block ends; yields once /healthz answers."""
+    port = port or free_port()
+    argv = [*newsgql_command(), "serve", str(db), "--host", "127.0.0.1", "--port", str(port), *args]
+    with launched(argv, log, f"http://127.0.0.1:{port}/healthz", env=env) as process:
+        yield Server(process, port, log)
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = START_TIMEOUT,

@@ -19,45 +19,21 @@ import asyncio
 import json
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.launch import free_port, launched
+from bench.launch import serve
 
 GROWTH_FACTOR, GROWTH_SLACK_KB = 1.5, 30 * 1024  # "flat": end <= start * 1.5 + 30 MB
 
 
-# -- a real server in a subprocess ---------------------------------------------------------------
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-
-@contextmanager
-def serve(db: Path, *args: str, log: Path | None = None, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """``newsgql serve DB`` on a free 127.0.0.1 port in its own process group, stopped on exit."""
-    port = free_port()
-    log = log or Path(tempfile.mkstemp(prefix="newsgql-serve-", suffix=".log")[1])
-    command = [sys.executable, "-m", "gql.cli", "serve", str(db), "--host", "127.0.0.1", "--port", str(port), *args]
-    with launched(command, log, f"http://127.0.0.1:{port}/healthz", env=env) as process:
-        yield Server(process, f"http://127.0.0.1:{port}", log)
 
 
 def rss_kb(pid: int, field: str = "VmRSS") -> int:
@@ -292,7 +268,8 @@ def soak(db: Path, *, seconds: float, concurrency: int, max_requests: int | None
     """Start a server on ``db`` (``serve`` options in ``server_args``), warm it, soak it, stop it."""
     corpus = Corpus.from_db(db)
     budget = max_requests if max_requests is not None else int(seconds * 5000)
-    with serve(db, *server_args, log=log) as server:
+    log = log or Path(tempfile.mkstemp(prefix="newsgql-serve-", suffix=".log")[1])
+    with serve(db, log, *server_args) as server:
         idle = rss_kb(server.pid)
         warm = asyncio.run(run_load(server.url, corpus, seconds=seconds, concurrency=1,
                                     max_requests=50, seed=seed + 7))

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright import sync_api
 
-from tests.live_server import Server, serve
+from bench.launch import Server, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

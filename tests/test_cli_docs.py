@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bench.launch import newsgql_command
 from db.sample import SAMPLE_DIR
 from gql import __version__
 from gql.cli import cli
-from tests.live_server import newsgql_command
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "cli.md"

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.live_server import Server, serve
+from bench.launch import Server, serve
 
 NODE_DIR = Path(__file__).parent / "node"
 

@@ -24,11 +24,10 @@ import httpx
 import orjson
 import pytest
 
-from bench.launch import launched
+from bench.launch import Server, free_port, launched, serve, stop
 from db.build import build
 from db.sample import SAMPLE_DIR
 from tests.corpus_files import event_text, write
-from tests.live_server import Server, free_port, serve, stop
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf.template"
 NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")

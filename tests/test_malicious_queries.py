@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.soak import Server, rss_kb, serve
+from bench.launch import Server, serve
+from bench.soak import rss_kb
 
 TIME_LIMIT = 2.0  # the server's default SQL time per query (gql.limits.Limits.time_limit)
 CLIENT_TIMEOUT = 10.0  # a hang fails the test instead of stalling it
@@ -185,7 +186,7 @@ CASES += [Case(f"FTS plain: {text!r}", "query($q: String!) { search(query: $q) {
 
 @pytest.fixture(scope="module")
 def server(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with serve(sample_db, log=tmp_path_factory.mktemp("serve") / "serve.log") as running:
+    with serve(sample_db, tmp_path_factory.mktemp("serve") / "serve.log") as running:
         yield running
 
 
@@ -299,7 +300,7 @@ def test_get_with_a_1_mb_query_string(server: Server, http: httpx.Client) -> Non
 @pytest.fixture
 def own_server(sample_db: Path, tmp_path: Path) -> Iterator[Server]:
     """A server of its own, for a test that may leave it busy or bloated: SIGKILLed at the end."""
-    with serve(sample_db, log=tmp_path / "serve.log") as running:
+    with serve(sample_db, tmp_path / "serve.log") as running:
         try:
             yield running
         finally:
