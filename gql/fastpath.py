@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-from graphql import GraphQLSyntaxError, parse
+from graphql import DocumentNode
 
 from db.read import Reader
 
@@ -44,19 +44,19 @@ class FastPath:
         """Whether this shape was compiled already (or found not compilable)."""
         return key in self._plans
 
-    def learn(self, key: Hashable, query: str, operation: str | None, shaped: bool) -> None:
+    def learn(self, key: Hashable, document: DocumentNode, operation: str | None, shaped: bool) -> None:
         """Compile a document the resolvers just answered without a request error (or remember it can't be).
 
-        ``shaped``: the key is the document's shape, so its string arguments are bound per request.
+        ``document`` is the parse the endpoint already made (with locations); ``shaped``: the key is
+        the document's shape, so its string arguments are bound per request.
         """
         plan: Plan | None
         try:
-            document = parse(query)
             slots = {id(node): literal_name(index) for index, node in enumerate(string_arguments(document))}
             plan = compile_operation(document, operation, self.counts, slots if shaped else None)
             # SQLite must accept it: very deep nesting overflows its parser
             self.reader.explain(plan.sql, [None] * len(plan.binders))
-        except (Unsupported, GraphQLSyntaxError, sqlite3.OperationalError):
+        except (Unsupported, sqlite3.OperationalError):
             plan = None
         except Exception:
             log.exception("compiling a query failed; the resolvers will answer it")
