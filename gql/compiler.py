@@ -326,7 +326,9 @@ class _Builder:
         match = self.argument(arguments["query"], _fts_raw if raw else _fts_plain)
         first = self.argument(arguments.get("first"), _first)
         by_date = isinstance(order, EnumValueNode) and order.value != "RELEVANCE"
-        wanted = _edge_fields(node)  # in date order, scores and snippets cost more than the rest: only when asked
+        wanted = {  # in date order, scores and snippets cost more than the rest: only when asked
+            chosen.name.value for edges in collect(node, "SearchConnection", self.fragments)
+            if edges.name.value == "edges" for chosen in collect(edges, "SearchEdge", self.fragments)}
         rank = "f.rank" if "rank" in wanted or not by_date else "NULL"
         snippet = "snippet(events_fts, -1, '<mark>', '</mark>', '…', 16)" if "snippet" in wanted else "NULL"
         found = (f"SELECT f.rowid AS id, {rank} AS rank, {snippet} AS snippet FROM events_fts f"
@@ -386,19 +388,6 @@ class _Builder:
 
     def edge(self, node: FieldNode, page: str) -> str:
         return self.object(node, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "p", self._node_of(page))
-
-
-def _edge_fields(connection: FieldNode) -> set[str]:
-    """Names selected on the edges of a connection; anything but plain fields counts as everything."""
-    names: set[str] = set()
-    for edges in connection.selection_set.selections if connection.selection_set else ():
-        if not isinstance(edges, FieldNode):
-            return {"rank", "snippet"}
-        for chosen in edges.selection_set.selections if edges.name.value == "edges" and edges.selection_set else ():
-            if not isinstance(chosen, FieldNode):
-                return {"rank", "snippet"}
-            names.add(chosen.name.value)
-    return names
 
 
 def _day(value: Any) -> str:
