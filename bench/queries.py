@@ -65,13 +65,15 @@ class Spec:
     document: str
     limit: str  # limit_app route name
     pool: str  # which variables rotate: "none", "one" (a fixed path), "nonce", "path", "related", "search",
-    #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx", "opname" (the document
-    #  renamed per request: `query Q2_17 {...}`, so it is new text every time)
+    #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx"
     #  "nonce": the same document with a variable it does not declare (GraphQL ignores it), so the
     #  answer is identical but no response cache keyed on the request can serve it
     datasette: str | None = None
     method: str = "POST"
     same_as: str | None = None  # servers without a cache answer it like this row (not re-measured)
+    #: how a request carries its values: "variables"; "renamed" (the document renamed per request,
+    #: `query Q2_17 {...}`, from the nonce); "inlined" (the values written into the document)
+    written: str = "variables"
 
     @property
     def operation(self) -> str:
@@ -85,10 +87,12 @@ class Spec:
 
 SPECS: tuple[Spec, ...] = (
     Spec("Q1", "event by path + sources + contexts", Q1, "q1", "path", DS_Q1),
-    Spec("Q1lit", "Q1 with the path written into the query", Q1, "q1", "path", DS_Q1, same_as="Q1"),
+    Spec("Q1lit", "Q1 with the path written into the query", Q1, "q1", "path", DS_Q1, same_as="Q1",
+         written="inlined"),
     Spec("Q2", "50 newest events + sources", Q2, "q2", "none", DS_Q2),
     Spec("Q2n", "Q2 + undeclared nonce variable", Q2, "q2", "nonce", DS_Q2, same_as="Q2"),
-    Spec("Q2op", "Q2 with an operation name of its own per request", Q2, "q2", "opname", DS_Q2, same_as="Q2"),
+    Spec("Q2op", "Q2 with an operation name of its own per request", Q2, "q2", "nonce", DS_Q2, same_as="Q2",
+         written="renamed"),
     Spec("Q3", "event + 10 related + their sources", Q3, "q3", "related", DS_Q3),
     Spec("search", "search, 2 rotating words, first 10 by rank", SEARCH, "search", "search", DS_SEARCH),
     Spec("search_date", "search, same words, first 10 by date", SEARCH_DATE, "search_date", "search_fts",
@@ -153,7 +157,6 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
         conn.close()
     pools: dict[str, list[Vars]] = {
         "none": [{}], "one": (related or paths)[:1], "nonce": [{"nonce": i} for i in range(limit)], "path": paths,
-        "opname": [{"op": f"Q2_{i}"} for i in range(limit)],
         "related": related or paths, "search": search, "ctx": ctx,
         "search_fts": [{"q": " ".join(f'"{word}"' for word in v["q"].split())} for v in search],
     }

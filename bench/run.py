@@ -74,9 +74,10 @@ def _lines(spec: queries.Spec, pool: list[dict[str, Any]], server: str, path: st
     document = (spec.datasette or "") if server == "datasette" else spec.document
     if spec.method == "GET":
         return [queries.get_target(path, document, spec.operation, v) for v in pool]
-    if spec.pool == "opname":  # the document itself differs: an operation name of its own each time
-        return [queries.body(*queries.renamed(document, spec.operation, v["op"]), {}).decode() for v in pool]
-    if spec.key == "Q1lit":  # the document itself differs: the path written into it
+    if spec.written == "renamed":  # new document text every time: an operation name of its own
+        return [queries.body(*queries.renamed(document, spec.operation, f"{spec.operation}_{v['nonce']}"), {})
+                .decode() for v in pool]
+    if spec.written == "inlined":  # new document text every time: the values written into it
         return [queries.body(queries.inlined(document, v), spec.operation, {}).decode() for v in pool]
     return [queries.body(document, spec.operation, v).decode() for v in pool]
 
