@@ -26,15 +26,16 @@ _DATE_HEADING = re.compile(r"^#{2,6}\s*\[?\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})\s*\
 _SECTION = re.compile(r"^#{2,6}\s*(?P<name>[^#\[\]]*?)\s*:?\s*#*\s*$")
 _TITLE = re.compile(r"^#\s+(?P<title>.*\S)\s*#*\s*$")
 _H2 = re.compile(r"^##\s+(?P<name>.*?)\s*#*\s*$")
-#: A related item of the usual shape is read by these two regexes (the general parser agrees: tests):
-#: the item's start, then the last ``](/news/...`` from the right after which the rest matches, which
-#: is where ``(?P<text>.*)`` greedy would stop. Greedy runs here read what lazy ones would, up to spaces.
-_TYPICAL_RELATED = re.compile(r"\d{1,9}[.)]\s+\[")
-_RELATED_TARGET = re.compile(
+#: A related item of the usual shape, in one regex: the text holds no ``](/news/`` and no ``]`` follows
+#: the link, so its ``](`` is the line's last, where the general parser (the last ``](`` whose link
+#: parses) puts it; tests compare the two. The text is read without backtracking.
+_TYPICAL_RELATED = re.compile(
+    r"\d{1,9}[.)]\s+\[(?P<text>[^\]]*(?:\](?!\(/news/)[^\]]*)*)"
     r"\]\(/news/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^\s()\\<>/#?]+)"
-    r"\.md\)(?:\s*[_*]{1,2}\s*Contexts?\s*:\s*(?P<names>[^_*]*)[_*]{1,2})?\s*$"
+    r"\.md\)(?:\s*[_*]{1,2}\s*Contexts?\s*:\s*(?P<names>[^_*\]]*)[_*]{1,2})?\s*"
 )
-_TARGET_START = "](/news/"
+#: A source item of the usual shape: ``1. [Name](url)``, no brackets in the name, nothing special in the URL.
+_TYPICAL_SOURCE = re.compile(r"\d{1,9}[.)]\s+\[(?P<name>[^\[\]]*)\]\((?P<url>[^\s()\\<>]+)\)")
 #: A day page entry of the usual shape: ``1. [Title](/news/YYYY/M/D/slug.md)``, one ``](``, nothing after.
 _TYPICAL_ENTRY = re.compile(
     r"\d{1,9}[.)]\s+\[[^\[\]]*\]\(/news/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^\s()\\<>/#?\[\]]+)\.md\)"
@@ -206,6 +207,11 @@ def _story(title: str, body: str) -> str | None:
 def _sources(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> list[Source]:
     sources: list[Source] = []
     for number, line in items:
+        typical = _TYPICAL_SOURCE.fullmatch(line)  # what the general path below makes of it, without its steps
+        if typical:
+            url = typical["url"]
+            sources.append(Source(len(sources) + 1, typical["name"].strip(), url, domain_of(url)))
+            continue
         link = parse_link(list_item(line) or line)
         if link is None or not link.url:
             issues.append(Issue(file, number, f"source item without a link skipped: {line[:80]!r}"))
@@ -217,15 +223,13 @@ def _sources(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> li
 def _related(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> list[RelatedLink]:
     related: list[RelatedLink] = []
     for number, line in items:
-        typical = _typical_related(line)
-        if typical:  # the shape nearly every line has (the general parser agrees)
-            text, target_match = typical
-            folder = _day_folder(target_match["y"], target_match["m"], target_match["d"])
-            if folder is not None:  # else an impossible date: the general path below reports it
-                target = f"{folder}{target_match['slug']}.md"
-                names = (target_match["names"] or "").strip()
-                related.append(RelatedLink(len(related) + 1, target, text.strip(), names, number))
-                continue
+        typical = _TYPICAL_RELATED.fullmatch(line)  # the shape nearly every line has
+        folder = _day_folder(typical["y"], typical["m"], typical["d"]) if typical else None
+        if typical and folder is not None:  # else not usual, or an impossible date the general path reports
+            names = (typical["names"] or "").strip()
+            related.append(RelatedLink(len(related) + 1, f"{folder}{typical['slug']}.md", typical["text"].strip(),
+                                       names, number))
+            continue
         link = parse_link(list_item(line) or line)
         if link is None:
             issues.append(Issue(file, number, f"related item without a link skipped: {line[:80]!r}"))
@@ -241,21 +245,6 @@ def _related(file: str, items: list[tuple[int, str]], issues: list[Issue]) -> li
             names = ""
         related.append(RelatedLink(len(related) + 1, target, link.text, names, number))
     return related
-
-
-def _typical_related(line: str) -> tuple[str, re.Match[str]] | None:
-    """(link text, target match) of ``N. [text](/news/Y/M/D/slug.md) _Context: ..._``, else None."""
-    head = _TYPICAL_RELATED.match(line)
-    if head is None:
-        return None
-    start = head.end()
-    at = line.rfind(_TARGET_START, start)
-    while at != -1:
-        target = _RELATED_TARGET.match(line, at)
-        if target:
-            return line[start:at], target
-        at = line.rfind(_TARGET_START, start, at + len(_TARGET_START) - 1)
-    return None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -18,7 +18,7 @@ from db.sample import SAMPLE_DIR
 from tests.hostile import make_corpus
 
 NEVER = re.compile(r"(?!)")
-FAST_PATHS = ("_TYPICAL_EVENT", "_TYPICAL_RELATED", "_TYPICAL_ENTRY", "_PLAIN_HOST")
+FAST_PATHS = ("_TYPICAL_EVENT", "_TYPICAL_RELATED", "_TYPICAL_SOURCE", "_TYPICAL_ENTRY", "_PLAIN_HOST")
 BOUNDED = settings(max_examples=300, deadline=None, database=None, derandomize=True,
                    suppress_health_check=list(HealthCheck))
 
@@ -81,6 +81,8 @@ def event_files(draw: st.DrawFn) -> str:
 @BOUNDED
 @given(text=event_files())
 @example(text="# T\n### Source:\n### Related:\n1. [a](/news/2016/12/7/x.md) _Context: b](/news/c_\n")
+@example(text="# T\n### Source:\n### Related:\n1. [t](/news/2016/1/1/x.md) _Context: a](b)_\n"
+              "2. [u](/news/2016/1/2/y.md) _Context: a](/news/2016/1/3/z.md)_\n")  # a later "](" is the link
 def test_generated_event_files_agree(text: str) -> None:
     fast, general = both([("news/2016/12/14/slug.md", text.encode("utf-8"))])
     assert fast == general
