@@ -6,10 +6,9 @@ import re
 import sqlite3
 from pathlib import Path
 
-import httpx
 import pytest
 
-from gql.app import create_app
+from bench.plans import trace
 
 HOT = {
     "Q1": ('query($p: String!) { event(path: $p) { path date title body category sources { name url domain } '
@@ -38,27 +37,20 @@ ALLOWED = re.compile(r"^(SCAN (json_each|w|walk|CONSTANT ROW)|SCAN [a-z_]+ VIRTU
 
 @pytest.mark.parametrize("name", list(HOT))
 async def test_hot_statements_use_indexes(sample_db: Path, name: str) -> None:
-    app = create_app(sample_db, max_age=0)
-    statements: list[str] = []
-    app.state.reader.conn.set_trace_callback(statements.append)
     path = sqlite3.connect(sample_db).execute(
         "SELECT path FROM events WHERE related_count > 5 AND id IN (SELECT event_id FROM related"
         " WHERE target_id IS NOT NULL) LIMIT 1").fetchone()[0]
-    app.state.endpoint.cache.max_entries = 0
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-        for _ in range(2):  # the second answer comes from the compiled statement, where there is one
-            body = (await http.post("/graphql", json={"query": HOT[name], "variables": {"p": path}})).json()
-            assert "errors" not in body, body
-    plans = sqlite3.connect(sample_db)
-    plans.create_function("gql_id", 2, lambda kind, pk: f"{kind}:{pk}")
-    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    # the second answer comes from the compiled statement, where there is one
+    requests = await trace(sample_db, HOT[name], {"p": path}, times=2)
+    selects = [(s, plan) for request in requests for s, plan in zip(request.statements, request.plans, strict=True)]
     assert selects
     if name in ("Q1", "Q2", "Q3", "page", "deep", "search_newest", "filter", "timeline_ctx"):
-        assert any("SELECT json_object(" in s for s in selects)  # the compiled statement too
-    tables = {row[0] for row in plans.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    for statement in selects:
+        assert any("SELECT json_object(" in s for s, _ in selects)  # the compiled statement too
+    schema = sqlite3.connect(sample_db)
+    tables = {row[0] for row in schema.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for statement, plan in selects:
         table_aliases = {alias for table, alias in re.findall(r"FROM (\w+) (\w+)", statement) if table in tables}
-        for (_, _, _, detail) in plans.execute("EXPLAIN QUERY PLAN " + statement):
+        for detail in (line.strip() for line in plan):
             scanned = detail.split()[1] if detail.startswith("SCAN ") else ""
             if scanned and scanned not in tables | table_aliases and not detail.endswith("VIRTUAL TABLE"):
                 continue  # a scan of a subquery's few rows (already fetched through an index)
