@@ -121,11 +121,19 @@ def build_lines(p: Row) -> list[str]:
         f"- build{reused}: {p['build_seconds']:.1f} s wall, {p['build_cpu_seconds']:.1f} s CPU, "
         f"{p['events_per_second']:,.0f} events/s, DB {p['db_bytes'] / 1e6:,.1f} MB, "
         f"peak RSS {p['build_peak_rss_mb']:,.0f} MB",
-        f"- read every file once (warm cache): {p['read_seconds']:.2f} s as bytes (os.walk, open, read); build/read = "
-        f"**{p['build_read_ratio']:.1f}x** (target <= 4x)"
-        + (f"; {p['read_text_seconds']:.2f} s as text (pathlib rglob, read_text): "
-           f"**{p['build_read_text_ratio']:.1f}x**" if p.get("read_text_seconds") else ""),
+        _read_line(p),
     ]
+
+
+def _read_line(p: Row) -> str:
+    """Build time against reading every file once: as text, the way the issue timed its ~2.5 s for
+    10^5 files (the target), and as bytes without decoding (the floor no parser can reach)."""
+    as_bytes = (f"{p['read_seconds']:.2f} s as bytes (os.walk, open, read, no decoding): "
+                f"build/read **{p['build_read_ratio']:.1f}x**")
+    if not p.get("read_text_seconds"):
+        return f"- read every file once (warm cache): {as_bytes} (target <= 4x)"
+    return (f"- read every file once (warm cache): {p['read_text_seconds']:.2f} s as text (pathlib rglob, "
+            f"read_text): build/read **{p['build_read_text_ratio']:.1f}x** (target <= 4x); {as_bytes}")
 
 
 def scale_lines(sizes: list[Row], keys: tuple[str, ...] = ("Q1", "Q2", "Q2n", "Q3")) -> list[str]:

@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             results["sizes"].append({"n": n, "prepare": stopped.as_dict(), "rows": [], "build_timeout": True})
             continue
         log(f"N={n:,}: build {prepared.build_seconds:.1f} s ({prepared.events_per_second:,.0f} events/s), "
-            f"read {prepared.read_seconds:.2f} s, build/read {prepared.build_read_ratio:.1f}x, "
+            f"read as text {prepared.read_text_seconds:.2f} s ({prepared.build_read_text_ratio:.1f}x), "
+            f"as bytes {prepared.read_seconds:.2f} s ({prepared.build_read_ratio:.1f}x), "
             f"DB {prepared.db_bytes / 1e6:.1f} MB, peak RSS {prepared.build_peak_rss_mb:.0f} MB")
         work = args.out / f"run-n{n}"
         work.mkdir(parents=True, exist_ok=True)
