@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db.corpus import CorpusFile, walk
+from db.corpus import READ_SIZE, CorpusFile, read_bytes, walk
 from db.errors import CorpusNotFound
 from tests.corpus_files import event_text, write
 
@@ -51,3 +51,10 @@ def test_no_markdown_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "c", "news/2015/09/01/a.txt", "x")
     with pytest.raises(CorpusNotFound):
         walk(tmp_path / "c")
+
+
+@pytest.mark.parametrize("size", [0, 1, READ_SIZE - 1, READ_SIZE, READ_SIZE + 1, 3 * READ_SIZE + 7])
+def test_files_are_read_whole_at_any_size(tmp_path: Path, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    (tmp_path / "f.md").write_bytes(data)
+    assert read_bytes(str(tmp_path), CorpusFile("f.md")) == data
