@@ -96,6 +96,25 @@ def size_table(size: Row, servers: list[str]) -> list[str]:
     return lines
 
 
+#: the lever variants of ours (``bench.servers.LEVERS``), in the order they add up, as columns
+LEVER_COLUMNS = (("ours-resolvers", "resolvers (DataLoaders)"), ("ours-compiled", "+ compiled SQL"),
+                 ("ours", "+ response cache (default)"), ("ours-workers2", "default, --workers 2"))
+
+
+def levers_table(size: Row, servers: list[str]) -> list[str]:
+    """req/s of ours with its levers added one at a time, each also as a share of the limit."""
+    columns = [(name, label) for name, label in LEVER_COLUMNS if name in servers]
+    lines = ["| query | " + " | ".join(label for _, label in columns) + " |", "|---|" + "--:|" * len(columns)]
+    for row in size["rows"]:
+        _, limit = best_limit(row)
+        cells = []
+        for name, _ in columns:
+            share = _ratio(row.get(name), limit)
+            cells.append(_rps(row.get(name)) + (f" ({share})" if share else ""))
+        lines.append(f"| {row['key']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def forms_table(size: Row) -> list[str]:
     lines = ["| query | a: API SQL + orjson | b: one SQL statement | c: cached bytes |", "|---|--:|--:|--:|"]
     for row in size["rows"]:
@@ -161,7 +180,7 @@ def scale_lines(sizes: list[Row], keys: tuple[str, ...] = ("Q1", "Q2", "Q2n", "Q
 def notes(size: Row) -> list[str]:
     out = []
     for row in size["rows"]:
-        for server in ("ours", "datasette"):
+        for server in ("ours", *(name for name, _ in LEVER_COLUMNS if name != "ours"), "datasette"):
             out += _note(row["key"], server, row.get(server))
         for form, m in (row.get("limit") or {}).items():
             out += _note(row["key"], f"limit/{form}", m)
@@ -212,6 +231,9 @@ def markdown(results: Row) -> str:
         lines += [*size_table(size, results["servers"]), ""]
         if "limit" in results["servers"]:
             lines += ["Limit forms:", "", *forms_table(size), ""]
+        if any(name in results["servers"] for name, _ in LEVER_COLUMNS if name != "ours"):
+            lines += ["Levers, one at a time (req/s, and the share of the limit):", "",
+                      *levers_table(size, results["servers"]), ""]
         ranked = sorted(
             ((row["key"], row["ours"]["rps"] / limit["rps"]) for row in size["rows"]
              for _, limit in [best_limit(row)]

@@ -38,7 +38,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, help="seconds of warm-up load before each run [default: 1; smoke: 0]")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads [default: 2]")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections [default: 8]")
-    parser.add_argument("--servers", help="comma-separated subset of ours,limit,datasette")
+    parser.add_argument("--servers", help="comma-separated subset of ours,limit,datasette; also lever variants "
+                        "of ours: ours-resolvers,ours-compiled,ours-workers2 (bench/README.md)")
     parser.add_argument("--with-datasette", action="store_true", help="smoke: also datasette (venv made if missing)")
     parser.add_argument("--queries", help="comma-separated subset of rows, e.g. Q1,Q3")
     parser.add_argument("--seed", type=int, default=1)
@@ -102,7 +103,8 @@ class SizeRun:
         self.reference: dict[str, list[check.Answer]] = {}
 
     def run(self) -> list[dict[str, Any]]:
-        order = [name for name in ("ours", "limit", "datasette") if name in self.args.servers]
+        order = [name for name in ("ours", *servers.LEVERS, "limit", "datasette") if name in self.args.servers]
+        order = list(dict.fromkeys(order))  # ours first: its answers are the reference
         for name in order:
             if name == "datasette" and not servers.ensure_datasette(self.work / "bench-venv.log"):
                 log("datasette-graphql is not installed and .bench-venv could not be made; skipping it")
@@ -115,8 +117,8 @@ class SizeRun:
 
     def _targets(self, spec: queries.Spec, server: servers.Server) -> list[tuple[str, str]]:
         """(form, path) pairs to measure on this server for this row."""
-        if server.name == "ours":
-            return [("ours", server.endpoint)]
+        if server.name in servers.LEVERS:
+            return [(server.name, server.endpoint)]
         if server.name == "datasette":
             return [("datasette", server.endpoint)] if spec.datasette else []
         forms = ["a", "b", "c"] if spec.repeats else ["a", "b"]
@@ -126,7 +128,7 @@ class SizeRun:
         row = self.rows[spec.key]
         pool = self.pools[spec.pool]
         for form, path in self._targets(spec, server):
-            if spec.same_as and server.name != "ours":
+            if spec.same_as and self._reuses(spec, server.name):
                 source = self.rows.get(spec.same_as, {})
                 found = source.get(server.name) if server.name != "limit" else source.get("limit", {}).get(form)
                 if found:
@@ -136,6 +138,14 @@ class SizeRun:
             measured, warm = _split(lines)
             result = self._measure(spec, server, form, path, measured, warm)
             self._store(row, server.name, form, result)
+
+    @staticmethod
+    def _reuses(spec: queries.Spec, server: str) -> bool:
+        """A row measured like another on this server: no cache to tell a nonce apart, and the same text
+        (our servers parse a renamed or inlined document anew; the others are not asked about that)."""
+        if not spec.same_as or servers.caches(server):
+            return False
+        return server not in servers.LEVERS or spec.written == "variables"
 
     def _store(self, row: dict[str, Any], server: str, form: str, result: dict[str, Any]) -> None:
         if server == "limit":
@@ -231,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
 def _failed(results: dict[str, Any]) -> bool:
     for size in results["sizes"]:
         for row in size["rows"]:
-            measured = [row.get("ours"), row.get("datasette"), *(row.get("limit") or {}).values()]
+            measured = [row.get(name) for name in ("datasette", *servers.LEVERS)] + [*(row.get("limit") or {}).values()]
             if any(m and (m.get("errors") or m.get("check")) for m in measured):
                 return True
     return False

@@ -1,6 +1,6 @@
 """The three servers under test, each one uvicorn process on 127.0.0.1, started and stopped here.
 
-- ours: ``newsgql serve DB --port P`` (one worker);
+- ours: ``newsgql serve DB --port P`` (one worker), and its lever variants (``LEVERS``);
 - datasette: datasette-graphql 2.2 from ``.bench-venv`` (created on demand), same file, immutable;
 - limit: ``bench.limit_app`` on uvicorn with uvloop and httptools.
 """
@@ -21,6 +21,21 @@ VENV_BIN = Path(sys.executable).parent
 BENCH_VENV = ROOT / ".bench-venv"
 DATASETTE_PACKAGES = ("datasette", "datasette-graphql==2.2")
 DATASETTE_CONFIG = Path(__file__).with_name("datasette.json")
+
+
+#: newsgql with its levers added one at a time, from the reference resolvers to the default and then a
+#: second process: (serve options, holds a response cache). ``ours`` is the default.
+LEVERS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "ours-resolvers": (("--no-compile", "--no-response-cache"), False),  # DataLoaders: a statement per level
+    "ours-compiled": (("--no-response-cache",), False),  # + one compiled statement per query shape
+    "ours": ((), True),  # + the response cache (the default)
+    "ours-workers2": (("--workers", "2"), True),  # the default in two processes
+}
+
+
+def caches(name: str) -> bool:
+    """Whether this server keeps answers: then a repeated request measures its cache, not its work."""
+    return LEVERS.get(name, ((), False))[1]
 
 
 @dataclass
@@ -51,8 +66,9 @@ def ensure_datasette(log: Path) -> bool:
 
 def _command(name: str, db: Path, port: int) -> tuple[list[str], dict[str, str], str, str]:
     """(argv, extra environment, health path, endpoint path)."""
-    if name == "ours":
-        return [str(VENV_BIN / "newsgql"), "serve", str(db), "--port", str(port)], {}, "/healthz", "/graphql"
+    if name in LEVERS:
+        argv = [str(VENV_BIN / "newsgql"), "serve", str(db), "--port", str(port), *LEVERS[name][0]]
+        return argv, {}, "/healthz", "/graphql"
     if name == "datasette":
         argv = [
             str(BENCH_VENV / "bin" / "datasette"), "serve", "-i", str(db), "-p", str(port), "-h", "127.0.0.1",

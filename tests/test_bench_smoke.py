@@ -69,3 +69,22 @@ def test_markdown_report_has_the_table(report: dict[str, object], out: Path) -> 
     assert report["servers"] == ["ours", "limit"]
     text = (out / "RESULTS-smoke.md").read_text(encoding="utf-8")
     assert "## N = 300" in text and "| Q1 |" in text and "ours/limit" in text
+
+
+def test_lever_variants_answer_like_ours_and_are_tabled(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--sizes", "300", "--duration", "1", "--out", str(tmp_path),
+         "--servers", "ours,ours-resolvers,ours-compiled", "--queries", "Q1,Q2op,depth3",
+         "--json", str(tmp_path / "report.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = _rows(json.loads((tmp_path / "report.json").read_text()))
+    assert [row["key"] for row in rows] == ["Q1", "Q2op", "depth3"]
+    for row in rows:
+        for variant in ("ours-resolvers", "ours-compiled"):
+            measured = row[variant]
+            assert measured["rps"] > 0 and measured["errors"] == 0, row
+            assert measured["check"] is None, row  # the same data as ours
+    text = (tmp_path / "RESULTS-smoke.md").read_text(encoding="utf-8")
+    assert "| query | resolvers (DataLoaders) | + compiled SQL | + response cache (default) |" in text
