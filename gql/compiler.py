@@ -272,9 +272,9 @@ class _Builder:
 
         def edges(selection: FieldNode) -> str:
             pages[:] = pages or [self.id_set(page_sql(0))]
-            edge = self.edge(selection, pages[0])
-            return (f"json((SELECT json_group_array(json(x)) FROM"
-                    f" (SELECT {edge} AS x FROM {pages[0]} p ORDER BY p.id {direction})))")
+            edge = self.object(selection, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "e",
+                               self._node_of(pages[0]))
+            return self._listed(edge, f"SELECT id FROM {pages[0]} ORDER BY id {direction}")
 
         reverse = "ASC" if direction == "DESC" else "DESC"
 
@@ -357,8 +357,7 @@ class _Builder:
         def edges(selection: FieldNode) -> str:
             scalars = {"cursor": cursor, "rank": "round({e}.rank, 6)", "snippet": "coalesce({e}.snippet, '')"}
             edge = self.object(selection, "SearchEdge", scalars, "p", self._node_of(page_cte()))
-            listed = f"SELECT {edge} AS x FROM {page_cte()} p ORDER BY p.n"
-            return f"json((SELECT json_group_array(json(x)) FROM ({listed})))"
+            return self._listed(edge, f"SELECT id, rank, snippet, n FROM {page_cte()} ORDER BY n")
 
         def end(way: str) -> Callable[[FieldNode], str]:
             return lambda _: f"(SELECT {cursor.format(e='p')} FROM {page_cte()} p ORDER BY p.n {way} LIMIT 1)"
@@ -376,18 +375,25 @@ class _Builder:
         })
 
     def _node_of(self, page: str) -> Callable[[FieldNode], str]:
-        """An edge's ``node``: the event level over the page's ids (the edge row is ``p``)."""
+        """An edge's ``node``: the event ``e`` of the edge's row (``_listed``); its related events are
+        levels over the page's ids."""
 
         def nested(selection: FieldNode) -> str:
             if selection.name.value == "node" and not selection.arguments:
-                level = self.level(selection, page)
-                return f"json((SELECT v FROM {level} WHERE {level}.id = p.id))"
+                return self.event(selection, "e", page)
             raise Unsupported(f"field {selection.name.value} of an edge")
 
         return nested
 
-    def edge(self, node: FieldNode, page: str) -> str:
-        return self.object(node, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "p", self._node_of(page))
+    @staticmethod
+    def _listed(edge: str, rows: str) -> str:
+        """The JSON array of ``edge`` over a page's ``rows`` (``p``, in order), each joined to its event ``e``.
+
+        The edge's object is built in the aggregate itself, so SQLite keeps it JSON and nothing is
+        parsed again per edge; CROSS JOIN keeps the page's order as the outer loop, which is the
+        order the aggregate sees.
+        """
+        return f"json((SELECT json_group_array({edge}) FROM ({rows}) p CROSS JOIN events e ON e.id = p.id))"
 
 
 def _day(value: Any) -> str:
