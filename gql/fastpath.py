@@ -47,8 +47,8 @@ class FastPath:
     def learn(self, key: Hashable, document: DocumentNode, operation: str | None, shaped: bool) -> None:
         """Compile a document the resolvers just answered without a request error (or remember it can't be).
 
-        ``document`` is the parse the endpoint already made (with locations); ``shaped``: the key is
-        the document's shape, so its string arguments are bound per request.
+        ``document`` is the request's document, parsed with locations; ``shaped``: the key is the
+        document's shape, so its string arguments are bound per request.
         """
         plan: Plan | None
         try:
