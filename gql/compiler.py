@@ -115,22 +115,11 @@ class _Builder:
 
     def object(self, selections: FieldNode, typename: str, scalars: dict[str, str], alias: str,
                nested: Callable[[FieldNode], str] | None = None) -> str:
-        """``json_object(key, value, ...)`` in selection order, keys bound as parameters."""
-        parts: list[str] = []
-        for selection in collect(selections, typename, self.fragments):
-            name = selection.name.value
-            key = self.constant((selection.alias or selection.name).value)
-            if name == "__typename":
-                parts.append(f"{key}, {self.constant(typename)}")
-            elif name in scalars and not selection.arguments:
-                parts.append(f"{key}, {scalars[name].format(e=alias)}")
-            elif nested is not None:
-                parts.append(f"{key}, {nested(selection)}")
-            else:
-                raise Unsupported(f"field {typename}.{name}")
-        if not parts:
-            raise Unsupported("empty selection")
-        return f"json_object({', '.join(parts)})"
+        """``json_object`` of a row ``alias``: ``scalars`` are its columns, anything else ``nested`` builds."""
+        def column(sql: str) -> Callable[[FieldNode], str]:
+            return lambda _: sql.format(e=alias)
+
+        return self.fields(selections, typename, {name: column(sql) for name, sql in scalars.items()}, nested)
 
     def id_set(self, sql: str) -> str:
         """A CTE of event ids some level needs; returns its name."""
@@ -294,21 +283,25 @@ class _Builder:
             "pageInfo": lambda selection: self.fields(selection, "PageInfo", page_info),
         })
 
-    def fields(self, node: FieldNode, typename: str, values: dict[str, Callable[[FieldNode], str]]) -> str:
-        """``json_object`` over a selection of argument-free fields, each built by ``values[name]``."""
+    def fields(self, node: FieldNode, typename: str, values: dict[str, Callable[[FieldNode], str]],
+               nested: Callable[[FieldNode], str] | None = None) -> str:
+        """``json_object(key, value, ...)`` in selection order, keys bound as parameters: argument-free
+        fields built by ``values[name]``, any other by ``nested`` (which judges its arguments)."""
         parts: list[str] = []
         for selection in collect(node, typename, self.fragments):
-            if selection.arguments:
-                raise Unsupported(f"{typename} selection")
             key = self.constant((selection.alias or selection.name).value)
             name = selection.name.value
             if name == "__typename":
                 value = self.constant(typename)
-            elif name in values:
+            elif name in values and not selection.arguments:
                 value = values[name](selection)
+            elif nested is not None:
+                value = nested(selection)
             else:
                 raise Unsupported(f"field {typename}.{name}")
             parts.append(f"{key}, {value}")
+        if not parts:
+            raise Unsupported("empty selection")
         return f"json_object({', '.join(parts)})"
 
     def search(self, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
