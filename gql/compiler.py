@@ -15,6 +15,7 @@ response keys (aliases) and argument values are bound parameters.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,11 +122,15 @@ class _Builder:
 
         return self.fields(selections, typename, {name: column(sql) for name, sql in scalars.items()}, nested)
 
+    def cte(self, columns: str, sql: str) -> str:
+        """A materialized CTE ``(columns)`` of the rows of ``sql`` that some level reads; returns its name."""
+        name = f"i{len(self.id_sets) + 1}"
+        self.id_sets.append(f"{name}({columns}) AS MATERIALIZED ({sql})")
+        return name
+
     def id_set(self, sql: str) -> str:
         """A CTE of event ids some level needs; returns its name."""
-        name = f"i{len(self.id_sets) + 1}"
-        self.id_sets.append(f"{name}(id) AS MATERIALIZED ({sql})")
-        return name
+        return self.cte("id", sql)
 
     def level(self, node: FieldNode, ids: str) -> str:
         """The JSON of one event selection for every event in ``ids``, as a CTE ``(id, v)``.
@@ -236,8 +241,7 @@ class _Builder:
         inner = self.object(node, "TimelineBucket", {"bucket": "t.bucket", "count": "t.count"}, "t")
         counted = f"SELECT substr(date, 1, {width}) AS bucket, sum(event_count) AS count FROM days"
         if where != "1":  # the matching dates first, found by the filter's indexes (as db.read does)
-            matched = f"i{len(self.id_sets) + 1}"
-            self.id_sets.append(f"{matched}(date) AS MATERIALIZED (SELECT e.date FROM events e WHERE {where})")
+            matched = self.cte("date", f"SELECT e.date FROM events e WHERE {where}")
             counted = f"SELECT substr(date, 1, {width}) AS bucket, count(*) AS count FROM {matched}"
         return f"json((SELECT json_group_array({inner}) FROM ({counted} GROUP BY bucket ORDER BY bucket) t))"
 
@@ -257,18 +261,16 @@ class _Builder:
             return (f"SELECT e.id FROM events e WHERE e.id {compare} coalesce({after}, {unbounded}){matched}"
                     f" ORDER BY e.id {direction} LIMIT {first} + {extra}")
 
-        pages: list[str] = []
+        page = functools.cache(lambda: self.id_set(page_sql(0)))  # one CTE, made when first needed
 
         def edges(selection: FieldNode) -> str:
-            pages[:] = pages or [self.id_set(page_sql(0))]
-            edge = self.object(selection, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "e",
-                               self._node_of(pages[0]))
-            return self._listed(edge, f"SELECT id FROM {pages[0]} ORDER BY id {direction}")
+            edge = self.object(selection, "EventEdge", {"cursor": "gql_id('e', {e}.id)"}, "e", self._node_of(page()))
+            return self._listed(edge, f"SELECT id FROM {page()} ORDER BY id {direction}")
 
         reverse = "ASC" if direction == "DESC" else "DESC"
 
         def cursor(way: str) -> Callable[[FieldNode], str]:
-            return lambda _: f"(SELECT gql_id('e', q.id) FROM ({page_sql(0)}) q ORDER BY q.id {way} LIMIT 1)"
+            return lambda _: f"(SELECT gql_id('e', p.id) FROM {page()} p ORDER BY p.id {way} LIMIT 1)"
 
         page_info = {
             "hasNextPage": lambda _: _flag(f"(SELECT count(*) FROM ({page_sql(1)})) > {first}"),
@@ -338,14 +340,8 @@ class _Builder:
             hits = f"{found} ORDER BY f.rank, f.rowid"
             skip, cursor, earlier = f" OFFSET {offset}", "gql_id('s', {e}.n)", f"{offset} > 0"
             place = f"{offset} + row_number() OVER (ORDER BY rank, id) - 1"
-        pages: list[str] = []
-
-        def page_cte() -> str:
-            if not pages:
-                pages.append(f"i{len(self.id_sets) + 1}")
-                self.id_sets.append(f"{pages[0]}(id, rank, snippet, n) AS MATERIALIZED"
-                                    f" (SELECT id, rank, snippet, {place} FROM ({hits} LIMIT {first}{skip}))")
-            return pages[0]
+        page_cte = functools.cache(lambda: self.cte(  # one CTE, made when first needed
+            "id, rank, snippet, n", f"SELECT id, rank, snippet, {place} FROM ({hits} LIMIT {first}{skip})"))
 
         def edges(selection: FieldNode) -> str:
             scalars = {"cursor": cursor, "rank": "round({e}.rank, 6)", "snippet": "coalesce({e}.snippet, '')"}
