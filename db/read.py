@@ -30,6 +30,12 @@ DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("newsgql
 EVENT_COLUMNS = "e.id, e.path, e.date, e.title, e.story, e.body, e.category, e.source_count, e.related_count"
 
 
+#: Search hits with their event, score and snippet, for one FTS5 expression (the first parameter).
+_HITS = (f"SELECT {EVENT_COLUMNS}, f.rank AS rank, snippet(events_fts, -1, '<mark>', '</mark>', '…', 16) AS snippet"
+         " FROM events_fts f JOIN events e ON e.id = f.rowid"
+         " WHERE events_fts MATCH ? AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'")
+
+
 class QueryTimeout(NewsDbError):
     """A statement ran past the request's deadline and was interrupted."""
 
@@ -231,14 +237,7 @@ class Reader:
 
     def search(self, match: str, *, first: int, offset: int) -> list[Row]:
         """FTS5 ranked by bm25 (title weighted highest); ``match`` is an FTS5 expression."""
-        return self._fts(
-            f"SELECT {EVENT_COLUMNS}, f.rank AS rank,"
-            " snippet(events_fts, -1, '<mark>', '</mark>', '…', 16) AS snippet"
-            " FROM events_fts f JOIN events e ON e.id = f.rowid"
-            " WHERE events_fts MATCH ? AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'"
-            " ORDER BY f.rank, f.rowid LIMIT ? OFFSET ?",
-            (match, first, offset),
-        )
+        return self._fts(f"{_HITS} ORDER BY f.rank, f.rowid LIMIT ? OFFSET ?", (match, first, offset))
 
     def search_by_date(self, match: str, *, first: int, after_id: int | None, newest_first: bool) -> list[Row]:
         """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
@@ -246,14 +245,8 @@ class Reader:
         """
         compare, order = ("<", "DESC") if newest_first else (">", "ASC")
         keyset = f" AND f.rowid {compare} ?" if after_id is not None else ""
-        return self._fts(
-            f"SELECT {EVENT_COLUMNS}, f.rank AS rank,"
-            " snippet(events_fts, -1, '<mark>', '</mark>', '…', 16) AS snippet"
-            " FROM events_fts f JOIN events e ON e.id = f.rowid"
-            f" WHERE events_fts MATCH ? AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'{keyset}"
-            f" ORDER BY f.rowid {order} LIMIT ?",
-            (match, *(() if after_id is None else (after_id,)), first),
-        )
+        return self._fts(f"{_HITS}{keyset} ORDER BY f.rowid {order} LIMIT ?",
+                         (match, *(() if after_id is None else (after_id,)), first))
 
     def count_search(self, match: str) -> int:
         return int(self._fts("SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", (match,))[0][0])
