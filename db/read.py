@@ -44,6 +44,29 @@ class SearchSyntaxError(NewsDbError):
     """An FTS5 expression SQLite could not parse (only possible in advanced search)."""
 
 
+#: Events named by any of a JSON array of context names (``{p}``); contexts stay the outer loop
+#: (CROSS JOIN), so links are found by context through an index, never by walking every link.
+_NAMED = ("SELECT ec.event_id FROM contexts c CROSS JOIN event_contexts ec ON ec.context_id = c.id"
+          " WHERE c.name IN (SELECT value FROM json_each({p}))")
+#: Each event filter as a condition on ``e`` with ``{p}`` where its value goes (context lists as a
+#: JSON array): the resolvers' ``EventQuery`` and the compiled path (``gql.compiler``) both use these.
+EVENT_FILTERS: dict[str, str] = {
+    "date_from": "e.date >= {p}",
+    "date_to": "e.date <= {p}",
+    "category": "e.category = {p}",
+    "contexts_any": f"e.id IN ({_NAMED})",
+    "contexts_all": (f"e.id IN ({_NAMED} GROUP BY ec.event_id"
+                     " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p})))"),
+    "publisher": "e.id IN (SELECT s.event_id FROM sources s WHERE s.name = {p})",
+    "domain": "e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = {p})",
+}
+
+
+def domain_key(domain: str) -> str:
+    """A domain as ``sources.domain`` stores it: lower case, no ``www.``."""
+    return domain.lower().removeprefix("www.")
+
+
 @dataclass(frozen=True)
 class EventQuery:
     """Which events to list; every field narrows the set (AND), lists of contexts by any/all."""
@@ -59,39 +82,25 @@ class EventQuery:
 
     def where(self) -> tuple[str, list[object]]:
         """SQL condition on alias ``e`` and its parameters (never user text in the SQL)."""
+        values: dict[str, object] = {
+            "date_from": self.date_from or None,
+            "date_to": self.date_to or None,
+            "category": self.category,
+            "contexts_any": _json_list(self.contexts_any) if self.contexts_any else None,
+            "contexts_all": _json_list(self.contexts_all) if self.contexts_all else None,
+            "publisher": self.publisher,
+            "domain": domain_key(self.domain) if self.domain is not None else None,
+        }
         clauses: list[str] = []
         params: list[object] = []
-        if self.date_from:
-            clauses.append("e.date >= ?")
-            params.append(self.date_from)
-        if self.date_to:
-            clauses.append("e.date <= ?")
-            params.append(self.date_to)
-        if self.category is not None:
-            clauses.append("e.category = ?")
-            params.append(self.category)
-        if self.contexts_any:
-            marks = ",".join("?" * len(self.contexts_any))
-            clauses.append(
-                "e.id IN (SELECT ec.event_id FROM event_contexts ec JOIN contexts c ON c.id = ec.context_id"
-                f" WHERE c.name IN ({marks}))"
-            )
-            params.extend(self.contexts_any)
-        for name in self.contexts_all:
-            clauses.append(
-                "e.id IN (SELECT ec.event_id FROM event_contexts ec"
-                " WHERE ec.context_id = (SELECT id FROM contexts WHERE name = ?))"
-            )
-            params.append(name)
+        for name, value in values.items():
+            if value is not None:
+                condition = EVENT_FILTERS[name]
+                clauses.append(condition.format(p="?"))
+                params.extend([value] * condition.count("{p}"))
         for context_id in self.context_ids:
             clauses.append("e.id IN (SELECT event_id FROM event_contexts WHERE context_id = ?)")
             params.append(context_id)
-        if self.publisher is not None:
-            clauses.append("e.id IN (SELECT s.event_id FROM sources s WHERE s.name = ?)")
-            params.append(self.publisher)
-        if self.domain is not None:
-            clauses.append("e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = ?)")
-            params.append(self.domain.lower().removeprefix("www."))
         return (" AND ".join(clauses) or "1"), params
 
     @property

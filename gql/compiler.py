@@ -40,6 +40,7 @@ from graphql import (
 )
 
 from db.paths import PathError, canonical_path
+from db.read import EVENT_FILTERS, domain_key
 
 from . import cursors
 from .errors import UserError
@@ -400,10 +401,6 @@ def _text(value: Any) -> str:
     return value
 
 
-def _domain(value: Any) -> str:
-    return _text(value).lower().removeprefix("www.")
-
-
 def _names(value: Any) -> str:
     if (not isinstance(value, list) or not 0 < len(value) <= MAX_FILTER_CONTEXTS
             or not all(isinstance(name, str) for name in value)):
@@ -411,21 +408,17 @@ def _names(value: Any) -> str:
     return json.dumps(value)
 
 
-# CROSS JOIN keeps contexts outside: links are then found by context (an index search), never by
-# walking all of event_contexts in event order to spare the GROUP BY a sort
-_NAMED = ("SELECT ec.event_id FROM contexts c CROSS JOIN event_contexts ec ON ec.context_id = c.id"
-          " WHERE c.name IN (SELECT value FROM json_each({p}))")
-#: EventFilter field -> (condition on ``e`` with parameter ``{p}``, value check); the same sets as
-#: ``db.read.EventQuery.where``, which the resolvers use and the tests compare against.
+#: EventFilter field -> (condition on ``e`` with parameter ``{p}``, value check): the conditions the
+#: resolvers use (``db.read.EVENT_FILTERS``), checked here so that a value they would refuse or
+#: answer differently (a null, an empty list) is sent to them.
 FILTERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "dateFrom": ("e.date >= {p}", _day),
-    "dateTo": ("e.date <= {p}", _day),
-    "category": ("e.category = {p}", _text),
-    "contextsAny": (f"e.id IN ({_NAMED})", _names),
-    "contextsAll": (f"e.id IN ({_NAMED} GROUP BY ec.event_id"
-                    " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p})))", _names),
-    "publisher": ("e.id IN (SELECT s.event_id FROM sources s WHERE s.name = {p})", _text),
-    "domain": ("e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = {p})", _domain),
+    "dateFrom": (EVENT_FILTERS["date_from"], _day),
+    "dateTo": (EVENT_FILTERS["date_to"], _day),
+    "category": (EVENT_FILTERS["category"], _text),
+    "contextsAny": (EVENT_FILTERS["contexts_any"], _names),
+    "contextsAll": (EVENT_FILTERS["contexts_all"], _names),
+    "publisher": (EVENT_FILTERS["publisher"], _text),
+    "domain": (EVENT_FILTERS["domain"], lambda value: domain_key(_text(value))),
 }
 
 
