@@ -229,7 +229,6 @@ def _outline(query: str) -> Outline | None:
     return Outline(names, shape_of(query, document))
 
 
-
 def _formatted(errors: list[GraphQLError]) -> list[dict[str, Any]]:
     """Formatted errors, at most ``MAX_ERRORS`` (a timeout can fail thousands of fields at once)."""
     shown = [_format(error) for error in errors[:MAX_ERRORS]]

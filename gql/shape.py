@@ -69,8 +69,8 @@ def shape_of(text: str, document: DocumentNode) -> Shape | None:
         return None
     first_of: dict[str, int] = {}  # each string's first place: the pattern of equal strings
     for index, node in enumerate(strings):
-        if node.loc is not None:
-            cuts.append((node.loc.start, node.loc.end, f"{LITERAL}{first_of.setdefault(node.value, index)};"))
+        assert node.loc is not None  # every one has a location (checked above)
+        cuts.append((node.loc.start, node.loc.end, f"{LITERAL}{first_of.setdefault(node.value, index)};"))
     cuts.sort()
     parts, position = [], 0
     for start, end, mark in cuts:
