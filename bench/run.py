@@ -103,8 +103,8 @@ class SizeRun:
         self.reference: dict[str, list[check.Answer]] = {}
 
     def run(self) -> list[dict[str, Any]]:
-        order = [name for name in ("ours", *servers.LEVERS, "limit", "datasette") if name in self.args.servers]
-        order = list(dict.fromkeys(order))  # ours first: its answers are the reference
+        variants = [name for name in servers.LEVERS if name != "ours"]  # ours first: its answers are the reference
+        order = [name for name in ("ours", *variants, "limit", "datasette") if name in self.args.servers]
         for name in order:
             if name == "datasette" and not servers.ensure_datasette(self.work / "bench-venv.log"):
                 log("datasette-graphql is not installed and .bench-venv could not be made; skipping it")
