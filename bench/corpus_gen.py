@@ -269,6 +269,10 @@ class Generator:
             _ACTIVE = self
             with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
                 parts = pool.starmap(_write_range, [(root, a, b) for a, b in ranges])
+                # let the workers exit on their own: the context manager's terminate() can kill one
+                # while it holds the task queue's lock, and the pool then waits for the others forever
+                pool.close()
+                pool.join()
         stats = CorpusStats()
         for part in parts:
             for name in ("events", "files", "bytes", "related", "dangling"):
