@@ -28,7 +28,7 @@ schema: $(STAMP)  ## regenerate schema.graphql from the code
 	$(BIN)/newsgql schema > schema.graphql
 
 docs: $(STAMP)  ## regenerate docs/cli.md from --help
-	$(BIN)/python -m tests.test_cli_docs
+	$(BIN)/python -m tests.system.test_cli_docs
 
 bench: $(STAMP)  ## full benchmark (minutes to hours); see bench/README.md
 	$(BIN)/python -m bench.run

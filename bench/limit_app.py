@@ -12,6 +12,7 @@ document is ignored) or ``?variables=`` on GET, and answer ``{"data": ...}`` lik
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -23,7 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from db.read import EventQuery, Reader
+from db.filters import FILTERS_BY_NAME, Criteria
+from db.read import Reader
+from db.sql import NEWEST_FIRST, OLDEST_FIRST
 
 Vars = dict[str, Any]
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -56,7 +59,7 @@ def _event_q1(reader: Reader, v: Vars) -> Any:
 
 
 def _events_q2(reader: Reader, v: Vars) -> Any:
-    rows = reader.list_events(EventQuery(), first=51, after_id=None, newest_first=True)[:50]
+    rows = reader.list_events(Criteria(), first=51, after_id=None, order=NEWEST_FIRST)[:50]
     sources = reader.sources_for_events([row["id"] for row in rows])
     return {"events": {"edges": [
         {"node": {"path": r["path"], "date": r["date"], "title": r["title"],
@@ -95,12 +98,12 @@ def _search(reader: Reader, v: Vars) -> Any:
 
 
 def _search_date(reader: Reader, v: Vars) -> Any:
-    rows = reader.search_by_date(v["q"], first=11, after_id=None, newest_first=False)[:10]
+    rows = reader.search_by_date(v["q"], first=11, after_id=None, order=OLDEST_FIRST)[:10]
     return {"search": {"edges": [{"node": {"title": r["title"], "date": r["date"]}} for r in rows]}}
 
 
 def _timeline(reader: Reader, v: Vars) -> Any:
-    query = EventQuery(contexts_any=tuple(v["ctx"])) if v.get("ctx") else EventQuery()
+    query = Criteria(((FILTERS_BY_NAME["contextsAny"], json.dumps(v["ctx"])),)) if v.get("ctx") else Criteria()
     return {"timeline": [{"bucket": r["bucket"], "count": r["count"]} for r in reader.timeline(query, 7)]}
 
 

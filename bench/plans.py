@@ -1,7 +1,7 @@
 """Every SQL statement newsgql issues for the bench's queries, each with SQLite's query plan.
 
 The performance issue asks to *show* that the hot path holds no scans at scale; the test suite
-asserts it on the sample (``tests/test_query_plans.py``), this writes what a built database does:
+asserts it on the sample (``tests/compiled/test_query_plans.py``), this writes what a built database does:
 
     python -m bench.plans bench/out/news-n1000000-g1-s1-<hash>.db   # -> bench/PLANS.md
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from gql.app import create_app
+from gql.web.app import create_app
 
 from .queries import SPECS, Spec, Vars, variable_pools
 

@@ -19,7 +19,7 @@ import orjson
 
 Vars = dict[str, Any]
 MAX_LINES = 20_000  # distinct requests per rotating query: more than our response cache holds
-OUR_CACHE_ENTRIES = 4096  # gql.cache.LruCache: an LRU of this many answers
+OUR_CACHE_ENTRIES = 4096  # gql.limits.RESPONSE_CACHE_ENTRIES: an LRU of this many answers
 
 Q1 = "query Q1($path: String!) { event(path: $path) { path date title body category sources { name url domain } contexts { name } } }"  # noqa: E501
 Q2 = "query Q2 { events(first: 50) { edges { node { path date title sources { name url } } } } }"

@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from bench.launch import serve
+from tests.support.launch import serve
 
 GROWTH_FACTOR, GROWTH_SLACK_KB = 1.5, 30 * 1024  # "flat": end <= start * 1.5 + 30 MB
 

@@ -4,7 +4,10 @@
      ├── CorpusError      one file could not be read or parsed (file, line, reason)
      ├── CorpusNotFound   the corpus directory is missing or holds no markdown
      ├── BuildFailed      the build stopped; the previous database is untouched
-     └── DatabaseError    a database file is missing, unreadable or of another schema
+     ├── DatabaseError    a database file is missing, unreadable or of another schema
+     ├── QueryTimeout     a statement ran past the request's deadline and was interrupted
+     ├── SearchSyntaxError  an FTS5 expression SQLite could not parse (advanced search)
+     └── PathError        a text is not an event path, or its date does not exist (also a ValueError)
 """
 
 from __future__ import annotations
@@ -38,3 +41,15 @@ class BuildFailed(NewsDbError):
 
 class DatabaseError(NewsDbError):
     """The database file cannot be served: missing, unreadable, or built by another schema."""
+
+
+class QueryTimeout(NewsDbError):
+    """A statement ran past the request's deadline and was interrupted."""
+
+
+class SearchSyntaxError(NewsDbError):
+    """An FTS5 expression SQLite could not parse (only possible in advanced search)."""
+
+
+class PathError(NewsDbError, ValueError):
+    """The text is not an event path, or its date does not exist."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from .errors import PathError
+
+__all__ = ["PathError", "canonical_path", "event_path", "split_path"]
+
 _PATH = re.compile(
     r"^/?(?:news/)?(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^/]+?)(?:\.md)?/?$"
 )
-
-
-class PathError(ValueError):
-    """The text is not an event path, or its date does not exist."""
 
 
 def split_path(path: str) -> tuple[dt.date, str]:

@@ -1,8 +1,10 @@
-"""The read-only side: one connection that cannot write, and every SQL statement the API runs.
+"""The read-only side: one connection that cannot write, and the resolvers' statements.
 
 The file is opened ``mode=ro&immutable=1`` (SQLite then takes no locks and never looks for a
 journal). Every statement is bounded by a per-request deadline checked by SQLite's progress
-handler. User text only ever reaches SQLite as a bound parameter.
+handler. What a field means in SQL is declared once in ``db.sql`` and shared with the compiled
+path; the statements only the resolvers run (days, publishers, lists of contexts, the related
+graph) are written here. User text only ever reaches SQLite as a bound parameter.
 """
 
 from __future__ import annotations
@@ -13,99 +15,28 @@ import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import SCHEMA_VERSION
-from .errors import DatabaseError, NewsDbError
-from .paths import PathError, canonical_path
+from . import SCHEMA_VERSION, sql
+from .errors import DatabaseError, PathError, QueryTimeout, SearchSyntaxError
+from .filters import Criteria
+from .paths import canonical_path
+from .sql import Keyset
 
 Row = sqlite3.Row
 
 #: Monotonic time after which statements are interrupted; set per request by the server.
 DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("newsgql_deadline", default=None)
 
-EVENT_COLUMNS = "e.id, e.path, e.date, e.title, e.story, e.body, e.category, e.source_count, e.related_count"
+EVENT_COLUMNS = sql.event_columns()
 
+#: Search hits with their event, rounded score and snippet, for one FTS5 expression (the first parameter).
+_HITS = sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank, {sql.SNIPPET} AS snippet",
+                        "?", with_events=True)
 
-#: Search hits with their event, score and snippet, for one FTS5 expression (the first parameter).
-_HITS = (f"SELECT {EVENT_COLUMNS}, f.rank AS rank, snippet(events_fts, -1, '<mark>', '</mark>', '…', 16) AS snippet"
-         " FROM events_fts f JOIN events e ON e.id = f.rowid"
-         " WHERE events_fts MATCH ? AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'")
-
-
-class QueryTimeout(NewsDbError):
-    """A statement ran past the request's deadline and was interrupted."""
-
-
-class SearchSyntaxError(NewsDbError):
-    """An FTS5 expression SQLite could not parse (only possible in advanced search)."""
-
-
-#: Events named by any of a JSON array of context names (``{p}``); contexts stay the outer loop
-#: (CROSS JOIN), so links are found by context through an index, never by walking every link.
-_NAMED = ("SELECT ec.event_id FROM contexts c CROSS JOIN event_contexts ec ON ec.context_id = c.id"
-          " WHERE c.name IN (SELECT value FROM json_each({p}))")
-#: Each event filter as a condition on ``e`` with ``{p}`` where its value goes (context lists as a
-#: JSON array): the resolvers' ``EventQuery`` and the compiled path (``gql.compiler``) both use these.
-EVENT_FILTERS: dict[str, str] = {
-    "date_from": "e.date >= {p}",
-    "date_to": "e.date <= {p}",
-    "category": "e.category = {p}",
-    "contexts_any": f"e.id IN ({_NAMED})",
-    "contexts_all": (f"e.id IN ({_NAMED} GROUP BY ec.event_id"
-                     " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p})))"),
-    "publisher": "e.id IN (SELECT s.event_id FROM sources s WHERE s.name = {p})",
-    "domain": "e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = {p})",
-}
-
-
-def domain_key(domain: str) -> str:
-    """A domain as ``sources.domain`` stores it: lower case, no ``www.``."""
-    return domain.lower().removeprefix("www.")
-
-
-@dataclass(frozen=True)
-class EventQuery:
-    """Which events to list; every field narrows the set (AND), lists of contexts by any/all."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    contexts_any: Sequence[str] = ()
-    contexts_all: Sequence[str] = ()
-    category: str | None = None
-    publisher: str | None = None
-    domain: str | None = None
-    context_ids: Sequence[int] = field(default=())
-
-    def where(self) -> tuple[str, list[object]]:
-        """SQL condition on alias ``e`` and its parameters (never user text in the SQL)."""
-        values: dict[str, object] = {
-            "date_from": self.date_from or None,
-            "date_to": self.date_to or None,
-            "category": self.category,
-            "contexts_any": _json_list(self.contexts_any) if self.contexts_any else None,
-            "contexts_all": _json_list(self.contexts_all) if self.contexts_all else None,
-            "publisher": self.publisher,
-            "domain": domain_key(self.domain) if self.domain is not None else None,
-        }
-        clauses: list[str] = []
-        params: list[object] = []
-        for name, value in values.items():
-            if value is not None:
-                condition = EVENT_FILTERS[name]
-                clauses.append(condition.format(p="?"))
-                params.extend([value] * condition.count("{p}"))
-        for context_id in self.context_ids:
-            clauses.append("e.id IN (SELECT event_id FROM event_contexts WHERE context_id = ?)")
-            params.append(context_id)
-        return (" AND ".join(clauses) or "1"), params
-
-    @property
-    def empty(self) -> bool:
-        return self.where()[0] == "1"
+__all__ = ["DEADLINE", "EVENT_COLUMNS", "Criteria", "Keyset", "QueryTimeout", "Reader", "Row", "SearchSyntaxError"]
 
 
 class Reader:
@@ -159,7 +90,7 @@ class Reader:
             canonical = canonical_path(path)
         except PathError:
             return None
-        found = self.rows(f"SELECT {EVENT_COLUMNS} FROM events e WHERE e.path = ?", (canonical,))
+        found = self.rows(f"SELECT {EVENT_COLUMNS} FROM events e WHERE {sql.BY_PATH.format(p='?')}", (canonical,))
         return found[0] if found else None
 
     def context_by_name(self, name: str) -> Row | None:
@@ -183,82 +114,47 @@ class Reader:
         return {row["id"]: row for row in rows}
 
     def sources_for_events(self, ids: Sequence[int]) -> dict[int, list[Row]]:
-        return _group(
-            self.rows(
-                "SELECT event_id, name, url, domain FROM sources"
-                " WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY event_id, position",
-                (_json_ids(ids),),
-            ),
-            "event_id",
-        )
+        return self.children(sql.SOURCES, ids)
 
     def contexts_for_events(self, ids: Sequence[int]) -> dict[int, list[Row]]:
-        return _group(
-            self.rows(
-                "SELECT ec.event_id, c.id, c.name, c.event_count FROM event_contexts ec"
-                " JOIN contexts c ON c.id = ec.context_id"
-                " WHERE ec.event_id IN (SELECT value FROM json_each(?)) ORDER BY ec.event_id, c.name",
-                (_json_ids(ids),),
-            ),
-            "event_id",
-        )
+        return self.children(sql.EVENT_CONTEXTS, ids)
 
     def related_for_events(self, ids: Sequence[int]) -> dict[int, list[Row]]:
-        return _group(
-            self.rows(
-                "SELECT id, event_id, position, target_path, target_id, title FROM related"
-                " WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY event_id, position",
-                (_json_ids(ids),),
-            ),
-            "event_id",
-        )
+        return self.children(sql.RELATED, ids)
 
     def contexts_for_related(self, ids: Sequence[int]) -> dict[int, list[Row]]:
-        return _group(
-            self.rows(
-                "SELECT rc.related_id, c.id, c.name, c.event_count FROM related_contexts rc"
-                " JOIN contexts c ON c.id = rc.context_id"
-                " WHERE rc.related_id IN (SELECT value FROM json_each(?)) ORDER BY rc.related_id, rc.position",
-                (_json_ids(ids),),
-            ),
-            "related_id",
-        )
+        return self.children(sql.LINK_CONTEXTS, ids)
+
+    def children(self, child: sql.ChildList, ids: Sequence[int]) -> dict[int, list[Row]]:
+        """The rows of ``child`` for each parent id, in order: one statement for the whole batch."""
+        return _group(self.rows(child.batched(), (_json_ids(ids),)), "parent")
 
     # -- lists ---------------------------------------------------------------------------------
 
-    def list_events(self, query: EventQuery, *, first: int, after_id: int | None, newest_first: bool) -> list[Row]:
-        """Keyset page: ids follow (date, slug) order, so the primary key is the sort key."""
-        where, params = query.where()
-        if after_id is not None:
-            where += " AND e.id < ?" if newest_first else " AND e.id > ?"
-            params.append(after_id)
-        order = "DESC" if newest_first else "ASC"
-        return self.rows(
-            f"SELECT {EVENT_COLUMNS} FROM events e WHERE {where} ORDER BY e.id {order} LIMIT ?",
-            [*params, first],
-        )
+    def list_events(self, criteria: Criteria, *, first: int, after_id: int | None, order: Keyset) -> list[Row]:
+        """A keyset page: ids follow (date, slug) order, so the primary key is the sort key."""
+        where, params = criteria.where()
+        return self.rows(sql.event_page(EVENT_COLUMNS, where, order, "?", "?"), [after_id, *params, first])
 
-    def count_events(self, query: EventQuery) -> int:
-        if query.empty:
+    def count_events(self, criteria: Criteria) -> int:
+        if criteria.empty:
             return int(self.meta.get("events", 0))
-        where, params = query.where()
-        return int(self.rows(f"SELECT count(*) FROM events e WHERE {where}", params)[0][0])
+        where, params = criteria.where()
+        return int(self.rows(sql.count_events(where), params)[0][0])
 
     def search(self, match: str, *, first: int, offset: int) -> list[Row]:
         """FTS5 ranked by bm25 (title weighted highest); ``match`` is an FTS5 expression."""
-        return self._fts(f"{_HITS} ORDER BY f.rank, f.rowid LIMIT ? OFFSET ?", (match, first, offset))
+        return self._fts(f"{_HITS} ORDER BY {sql.RANKED} LIMIT ? OFFSET ?", (match, first, offset))
 
-    def search_by_date(self, match: str, *, first: int, after_id: int | None, newest_first: bool) -> list[Row]:
+    def search_by_date(self, match: str, *, first: int, after_id: int | None, order: Keyset) -> list[Row]:
         """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
         so a word found in half the archive costs what a rare one costs (ranking must score every hit).
         """
-        compare, order = ("<", "DESC") if newest_first else (">", "ASC")
-        keyset = f" AND f.rowid {compare} ?" if after_id is not None else ""
-        return self._fts(f"{_HITS}{keyset} ORDER BY f.rowid {order} LIMIT ?",
-                         (match, *(() if after_id is None else (after_id,)), first))
+        return self._fts(f"{_HITS} AND {order.after('f.rowid', '?')} ORDER BY {order.order('f.rowid')} LIMIT ?",
+                         (match, after_id, first))
 
     def count_search(self, match: str) -> int:
-        return int(self._fts("SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", (match,))[0][0])
+        return int(self._fts(sql.count_hits("?"), (match,))[0][0])
 
     def _fts(self, sql: str, params: Sequence[object]) -> list[Row]:
         try:
@@ -268,25 +164,13 @@ class Reader:
                 'invalid search expression: use words, "phrases", AND, OR, NOT, NEAR(a b), prefix* '
                 "and parentheses (SQLite FTS5 syntax)") from None
 
-    def timeline(self, query: EventQuery, width: int) -> list[Row]:
-        """Counts per bucket; ``width`` is 4 (year), 7 (month) or 10 (day) characters of the date.
-
-        Unfiltered, from the per-day ``days`` table; filtered, the matching dates are gathered
-        first (MATERIALIZED: the filter's own indexes find them), then counted per bucket. Grouped
-        in one statement, SQLite may walk the whole date index to spare itself a sort.
-        """
-        if query.empty:
-            return self.rows(
-                f"SELECT substr(date, 1, {int(width)}) AS bucket, sum(event_count) AS count FROM days"
-                " GROUP BY bucket ORDER BY bucket"
-            )
-        where, params = query.where()
-        return self.rows(
-            f"WITH matched AS MATERIALIZED (SELECT e.date AS date FROM events e WHERE {where})"
-            f" SELECT substr(date, 1, {int(width)}) AS bucket, count(*) AS count FROM matched"
-            " GROUP BY bucket ORDER BY bucket",
-            params,
-        )
+    def timeline(self, criteria: Criteria, width: int) -> list[Row]:
+        """Counts per bucket; ``width`` is 4 (year), 7 (month) or 10 (day) characters of the date."""
+        if criteria.empty:
+            return self.rows(sql.timeline(width, None))
+        where, params = criteria.where()
+        return self.rows(f"WITH matched AS MATERIALIZED ({sql.matched_dates(where)}) {sql.timeline(width, 'matched')}",
+                         params)
 
     def days(self, date_from: str | None, date_to: str | None, *, first: int, newest_first: bool) -> list[Row]:
         order = "DESC" if newest_first else "ASC"

@@ -1,8 +1,44 @@
 """The GraphQL layer: Strawberry types over the read-only database, served by Starlette.
 
-Flow: HTTP request (``http``) -> schema (``schema``) -> root resolvers (``queries``) ->
-batched reads (``loaders`` over ``db.read``) -> types (``types``) -> JSON response.
-``gql`` reads the database only, never the markdown corpus.
+How a request flows (``gql`` reads the database only, never the markdown corpus)::
+
+    HTTP  web/replay.py     GetReplay: an identical GET answered from memory, before anything else
+           |
+          web/endpoint.py   negotiation (web/negotiation.py), body and parameters, ETag/304, status
+           |
+    run   execute.py        Executor: response cache -> compiled plan -> Strawberry -> Answer
+           |                    |                               |
+           |   compiled/        outline, shape -> plans (PlanCache) -> compile: roots,
+           |                    connections, events, json_sql, params, ctes: ONE statement
+           |                                                    |
+           |   schema/          rules (validation), query (root fields), types, search,
+           |                    inputs, loaders (DataLoaders), context (RequestContext)
+           |                                                    |
+    SQL   db/sql.py (the vocabulary both executors share) -> db/read.py (Reader: the resolvers' reads)
+
+``arguments`` checks argument values for both executors; ``cursors`` makes cursors and global
+ids; ``limits`` holds every limit and cache bound; ``errors`` every error class and code.
+
+The caches, per server process (the served file never changes while it is open, so nothing
+expires; a new file means a new process, and its fingerprint starts every ETag):
+
+=====================  =================================  ====================================
+cache                  key                                bound (``limits``)
+=====================  =================================  ====================================
+GET replay             query string + Accept,             REPLAY_ENTRIES answers,
+(web/replay.py)        Accept-Encoding, Origin headers    REPLAY_BYTES; clean GETs only
+response cache         media type + query + variables     RESPONSE_CACHE_ENTRIES answers,
+(execute.py)           + operation name                   RESPONSE_CACHE_BYTES; no errors only
+document outlines      query text                         OUTLINE_CACHE (functools LRU)
+(compiled/outline.py)
+compiled plans         the document's shape, or text +    PLAN_CACHE plans, oldest dropped;
+(compiled/plans.py)    operation name                     "not compilable" is remembered too
+Strawberry's parser    query text                         PARSER_CACHE (ParserCache extension)
+Strawberry's           query text                         VALIDATION_CACHE (ValidationCache)
+validation
+=====================  =================================  ====================================
+
+``--no-response-cache`` turns off the first two; ``--no-compile`` the plans.
 """
 
 from __future__ import annotations

@@ -1,20 +1,99 @@
-"""What a search box sends, turned into an FTS5 expression that cannot be a syntax error."""
+"""Argument values as both executors accept them: each check and conversion written once.
+
+The resolvers call these with the values Strawberry parsed; the compiled path calls them when
+it binds a request's values (``gql.compiled.params``) and declines, sending the request to the
+resolvers, wherever one raises: the resolvers then give the error. Values written into the
+document are also refused earlier, in validation (``gql.schema.rules``), with the same message.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+
+from db.filters import Criteria, Filter, Kind
+
+from . import cursors
+from .errors import LimitExceeded, UserError
+from .limits import DEFAULT_PAGE, MAX_FILTER_CONTEXTS, MAX_OFFSET, MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+#: Cursor kinds: an event id (keyset pages) and a place in a ranking (search by relevance).
+EVENT_CURSOR, RANK_CURSOR = "e", "s"
+
+
+def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:
+    """``first``: 0..maximum, ``default`` when omitted."""
+    if first is None:
+        return default
+    if first < 0:
+        raise LimitExceeded(f"first must be between 0 and {maximum}; got {first}")
+    if first > maximum:
+        raise LimitExceeded(f"first must be between 0 and {maximum}; got {first} (page with `after`)")
+    return first
+
+
+def offset(value: int) -> int:
+    """``offset`` of the lists that page by offset (contexts, publishers)."""
+    if not 0 <= value <= MAX_OFFSET:
+        raise UserError(f"offset must be between 0 and {MAX_OFFSET}; got {value}")
+    return value
+
+
+def event_cursor(after: str | None) -> int | None:
+    """The event id an ``after`` cursor of a keyset page holds (None: from the start)."""
+    return cursors.decode(after, (EVENT_CURSOR,))[1] if after else None
+
+
+def search_cursor(after: str, kind: str) -> int:
+    """The number a search cursor holds; a cursor of the other ordering is refused, not misread."""
+    found, value = cursors.decode(after, (RANK_CURSOR, EVENT_CURSOR))
+    if found != kind:
+        orders = "RELEVANCE" if kind == RANK_CURSOR else "NEWEST_FIRST or OLDEST_FIRST"
+        raise UserError(f"invalid cursor: it belongs to a search with another orderBy (this one needs {orders})")
+    return value
+
+
+def search_match(text: str, advanced: bool) -> str | None:
+    """The FTS5 expression of ``search(query:, advanced:)``; None when nothing can match."""
+    check_search_length(text)
+    return text if advanced else plain_match(text)
+
+
+def check_search_length(text: str) -> None:
+    if len(text) > MAX_SEARCH_CHARS:
+        raise UserError(f"search query too long ({MAX_SEARCH_CHARS} characters at most)")
+
+
+def check_name_count(count: int) -> None:
+    """A filter's list of context names is bounded: each name is a lookup."""
+    if count > MAX_FILTER_CONTEXTS:
+        raise LimitExceeded(f"at most {MAX_FILTER_CONTEXTS} contexts in a filter")
+
 
 def plain_match(text: str) -> str | None:
-    """User words -> an FTS5 expression that cannot be a syntax error: every word quoted.
-
-    None when the text has no words at all: nothing can match, so the answer is empty.
-    """
-    words = _WORD.findall(text)[:32]
+    """What a search box sends -> an FTS5 expression that cannot be a syntax error: every word
+    quoted, the last one a prefix (it may be typed in part). None when the text has no words."""
+    words = _WORD.findall(text)[:MAX_SEARCH_WORDS]
     if not words:
         return None
     quoted = [f'"{word}"' for word in words]
-    quoted[-1] += "*"  # the last word may be typed in part, as in a search box
+    quoted[-1] += "*"
     return " ".join(quoted)
+
+
+def filter_parameter(item: Filter, value: object) -> object | None:
+    """One filter's value as bound, None when it narrows nothing; UserError when it is refused."""
+    if item.kind is Kind.NAMES and isinstance(value, list | tuple):
+        check_name_count(len(value))
+    try:
+        return item.parameter(value)
+    except ValueError as exc:
+        raise UserError(f"invalid filter value: {exc}") from None
+
+
+def criteria(values: Mapping[Filter, object]) -> Criteria:
+    """The criteria of a filter's fields (those given); each value checked by ``filter_parameter``."""
+    bound = ((item, filter_parameter(item, value)) for item, value in values.items())
+    return Criteria(tuple((item, parameter) for item, parameter in bound if parameter is not None))

@@ -170,7 +170,7 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
     click.echo(f"Serving {path} on http://{host}:{port}/graphql (GraphiQL in a browser)", err=True,
                color=_color())
     try:
-        uvicorn.run("gql.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+        uvicorn.run("gql.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level=log_level, access_log=log_level in ("info", "debug"))
     except SystemExit as exc:  # uvicorn exits 3 when it cannot start: keep our documented codes
         if exc.code not in (0, None):
@@ -201,8 +201,8 @@ def query(document: str, database: str | None, variables: str | None, operation:
 
     Example: newsgql query '{ events(first: 2) { edges { node { title } } } }'
     """
-    from .context import Context
     from .schema import create_schema
+    from .schema.context import RequestContext
 
     try:
         values = orjson.loads(variables) if variables else None
@@ -218,7 +218,7 @@ def query(document: str, database: str | None, variables: str | None, operation:
 
     async def run() -> Any:
         DEADLINE.set(time.monotonic() + Limits.time_limit * 5)
-        return await schema.execute(document, variable_values=values, context_value=Context(reader),
+        return await schema.execute(document, variable_values=values, context_value=RequestContext(reader),
                                     operation_name=operation)
 
     result = asyncio.run(run())

@@ -6,15 +6,17 @@ import base64
 import binascii
 
 from .errors import UserError
+from .limits import MAX_CURSOR_CHARS
 
 
 def encode(kind: str, value: int | str) -> str:
+    """``kind:value`` as unpadded URL-safe base64 (also SQL's ``gql_id`` in the compiled path)."""
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
 
 
 def decode(text: str, kinds: tuple[str, ...], what: str = "cursor") -> tuple[str, int]:
     """Return (kind, integer value); raise UserError naming what was wrong."""
-    if len(text) > 64:
+    if len(text) > MAX_CURSOR_CHARS:
         raise UserError(f"invalid {what}: too long")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
@@ -28,4 +30,5 @@ def decode(text: str, kinds: tuple[str, ...], what: str = "cursor") -> tuple[str
 
 
 def node_id(kind: str, value: int) -> str:
+    """The global id of a ``kind`` (a GraphQL type name) row: what ``node(id:)`` takes."""
     return encode(kind, value)

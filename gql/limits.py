@@ -1,16 +1,37 @@
-"""Every limit the server enforces, in one place, with the defaults documented in the README."""
+"""Every limit the server enforces and every cache's bound, in one place (the README's Limits table).
+
+``Limits`` holds those a server's flags and environment may change; the constants are fixed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import LimitExceeded
+# -- arguments (checked in validation when written into the document, by ``gql.arguments`` otherwise)
+DEFAULT_PAGE = 20  # `first` when omitted
+MAX_PAGE = 100  # `first` at most
+MAX_OFFSET = 100_000  # `offset` of contexts and publishers
+MAX_GRAPH_DEPTH = 6  # `relatedGraph(depth:)`
+MAX_GRAPH_NODES = 500  # `relatedGraph(limit:)`
+MAX_FILTER_CONTEXTS = 20  # names in one context list of a filter
+MAX_SEARCH_CHARS = 500  # `search(query:)`
+MAX_SEARCH_WORDS = 32  # words of a plain search kept
+MAX_CURSOR_CHARS = 64  # a cursor or global id
 
-DEFAULT_PAGE = 20
-MAX_PAGE = 100
-MAX_GRAPH_DEPTH = 6
-MAX_GRAPH_NODES = 500
-MAX_FILTER_CONTEXTS = 20
+# -- a document and its answer
+MAX_COST = 100_000  # estimated objects in one answer (``schema.rules.QueryCost``)
+MAX_BODY_BYTES = 1_000_000  # a POST body
+MAX_ERRORS = 50  # errors shown in one answer; the rest are counted
+
+# -- caches (see ``gql/__init__.py`` for what each keeps)
+RESPONSE_CACHE_ENTRIES = 4096  # finished answers, per process
+RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
+REPLAY_ENTRIES = 4096  # recorded GET answers, per process
+REPLAY_BYTES = 64 * 1024 * 1024
+OUTLINE_CACHE = 1024  # document outlines
+PLAN_CACHE = 2048  # compiled plans (or "not compilable")
+PARSER_CACHE = 1024  # Strawberry's parsed documents
+VALIDATION_CACHE = 1024  # Strawberry's validation results
 
 
 @dataclass(frozen=True)
@@ -22,14 +43,3 @@ class Limits:
     max_tokens: int = 2000
     max_query_bytes: int = 100_000
     time_limit: float = 2.0
-
-
-def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:
-    """Validate ``first``: 0..maximum, default when omitted."""
-    if first is None:
-        return default
-    if first < 0:
-        raise LimitExceeded(f"first must be between 0 and {maximum}; got {first}")
-    if first > maximum:
-        raise LimitExceeded(f"first must be between 0 and {maximum}; got {first} (page with `after`)")
-    return first

@@ -12,7 +12,7 @@ import pytest
 
 from db.build import build
 from db.sample import SAMPLE_DIR
-from gql.app import create_app
+from gql.web.app import create_app
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 TRUTH_FILE = Path(__file__).parent / "data" / "wcep-sample.truth.json"

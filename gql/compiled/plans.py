@@ -6,7 +6,7 @@ Strawberry, so the fast path never answers a document the schema would reject. A
 would be errors (``first: 1000``, a bad cursor, a wrong variable type) send the request back
 to the resolvers, which produce the proper error.
 
-Plans are keyed by the document's *shape* (``gql.shape``): one plan serves a query sent under
+Plans are keyed by the document's *shape* (``shape``): one plan serves a query sent under
 any operation name and with any strings written into its arguments.
 """
 
@@ -22,17 +22,18 @@ from graphql import DocumentNode
 
 from db.read import Reader
 
-from . import cursors
-from .compiler import Plan, compile_operation
-from .selection import Unsupported
+from .. import cursors
+from ..errors import Unsupported
+from ..limits import PLAN_CACHE
+from .compile import Plan, compile_operation
 from .shape import Shape, literal_name, string_arguments
 
-MAX_PLANS = 2048
 log = logging.getLogger("newsgql")
 
 
-class FastPath:
-    """Per-process cache of compiled plans keyed by (document, operation name)."""
+class PlanCache:
+    """Per-process cache of compiled plans (or "not compilable"), keyed by ``plan_for``: a
+    document's shape, or its text and operation name. At most ``PLAN_CACHE``, oldest dropped."""
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
@@ -62,7 +63,7 @@ class FastPath:
             log.exception("compiling a query failed; the resolvers will answer it")
             plan = None
         self._plans[key] = plan
-        while len(self._plans) > MAX_PLANS:
+        while len(self._plans) > PLAN_CACHE:
             self._plans.popitem(last=False)
 
     def answer(self, key: Hashable, variables: dict[str, Any] | None) -> bytes | None:

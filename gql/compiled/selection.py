@@ -22,9 +22,7 @@ from graphql import (
     SelectionSetNode,
 )
 
-
-class Unsupported(Exception):
-    """This document (or these variables) must go through the resolvers."""
+from ..errors import Unsupported
 
 
 def collect(node: FieldNode | OperationDefinitionNode, typename: str,

@@ -17,12 +17,12 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from db.read import QueryTimeout
+from db.errors import QueryTimeout
 
-from .limits import Limits
-from .queries import Query
+from ..limits import PARSER_CACHE, VALIDATION_CACHE, Limits
+from .query import Query
+from .rules import ArgumentLimits, QueryCost, alias_limit, depth_limit
 from .types import Context, Event
-from .validation import ArgumentLimits, QueryCost, alias_limit, depth_limit
 
 log = logging.getLogger("newsgql")
 
@@ -47,10 +47,10 @@ def create_schema(limits: Limits | None = None) -> strawberry.Schema:
     """Build the schema; every server and the SDL export use this one function."""
     limits = limits or Limits()
     extensions: list[Any] = [  # factories: a fresh extension per request (caches are module-level)
-        partial(ParserCache, maxsize=1024),
+        partial(ParserCache, maxsize=PARSER_CACHE),
         partial(AddValidationRules, [ArgumentLimits, QueryCost, depth_limit(limits.max_depth),
                                      alias_limit(limits.max_aliases)]),
-        partial(ValidationCache, maxsize=1024),
+        partial(ValidationCache, maxsize=VALIDATION_CACHE),
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         partial(MaskErrors, should_mask_error=_should_mask, error_message="Unexpected error."),
     ]

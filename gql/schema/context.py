@@ -12,7 +12,7 @@ from .loaders import Loaders
 
 
 @dataclass
-class Context:
+class RequestContext:
     """What every resolver gets as ``info.context``; loaders live exactly one request."""
 
     reader: Reader
@@ -22,4 +22,4 @@ class Context:
         self.loaders = Loaders(self.reader)
 
 
-Info = strawberry.Info[Context, None]
+Info = strawberry.Info[RequestContext, None]

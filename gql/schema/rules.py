@@ -31,18 +31,21 @@ from graphql import (
     ValidationRule,
 )
 
-from . import cursors
-from .errors import UserError
-from .limits import MAX_FILTER_CONTEXTS, MAX_GRAPH_DEPTH, MAX_GRAPH_NODES, MAX_PAGE
+from db.filters import FILTERS, Kind
+
+from .. import cursors
+from ..arguments import EVENT_CURSOR, RANK_CURSOR, check_name_count, check_search_length
+from ..errors import BAD_USER_INPUT, LIMIT_EXCEEDED, UserError
+from ..limits import MAX_COST, MAX_GRAPH_DEPTH, MAX_GRAPH_NODES, MAX_OFFSET, MAX_PAGE
 
 INT_RANGES = {
     "first": (0, MAX_PAGE),
-    "offset": (0, 100_000),
+    "offset": (0, MAX_OFFSET),
     "depth": (0, MAX_GRAPH_DEPTH),
     "limit": (1, MAX_GRAPH_NODES),
 }
-CURSOR_KINDS = {"search": ("s", "e")}  # by rank or by date; every other `after` is an event cursor
-MAX_SEARCH_CHARS = 500
+CURSOR_KINDS = {"search": (RANK_CURSOR, EVENT_CURSOR)}  # by rank or by date; every other `after` is an event's
+NAME_LISTS = {item.name for item in FILTERS if item.kind is Kind.NAMES}
 
 
 class ArgumentLimits(ValidationRule):
@@ -56,18 +59,23 @@ class ArgumentLimits(ValidationRule):
             if not low <= number <= high:
                 self._error(f"{name} must be between {low} and {high}; got {number}", node)
         elif name == "after" and isinstance(value, StringValueNode):
-            kinds = CURSOR_KINDS.get(self._field_name(), ("e",))
+            kinds = CURSOR_KINDS.get(self._field_name(), (EVENT_CURSOR,))
             try:
                 cursors.decode(value.value, kinds)
             except UserError as exc:
                 self._error(exc.message, node)
-        elif name == "query" and isinstance(value, StringValueNode) and len(value.value) > MAX_SEARCH_CHARS:
-            self._error(f"search query too long ({MAX_SEARCH_CHARS} characters at most)", node)
+        elif name == "query" and isinstance(value, StringValueNode):
+            try:
+                check_search_length(value.value)
+            except UserError as exc:
+                self._error(exc.message, node)
 
     def enter_object_field(self, node: ObjectFieldNode, *_args: Any) -> None:
-        if (node.name.value in ("contextsAny", "contextsAll") and isinstance(node.value, ListValueNode)
-                and len(node.value.values) > MAX_FILTER_CONTEXTS):
-            self._error(f"at most {MAX_FILTER_CONTEXTS} contexts in a filter", node)
+        if node.name.value in NAME_LISTS and isinstance(node.value, ListValueNode):
+            try:
+                check_name_count(len(node.value.values))
+            except UserError as exc:
+                self._error(exc.message, node)
 
     def _field_name(self) -> str:
         parent, field = self.context.get_parent_type(), self.context.get_field_def()
@@ -76,7 +84,7 @@ class ArgumentLimits(ValidationRule):
         return next((name for name, candidate in getattr(parent, "fields", {}).items() if candidate is field), "")
 
     def _error(self, message: str, node: ArgumentNode | ObjectFieldNode) -> None:
-        self.report_error(GraphQLError(message, node, extensions={"code": "BAD_USER_INPUT"}))
+        self.report_error(GraphQLError(message, node, extensions={"code": BAD_USER_INPUT}))
 
 
 #: Estimated items per list field when no argument says (related links per event, etc.).
@@ -85,7 +93,6 @@ LIST_FACTORS = {
     "search": 20, "days": 20, "publishers": 20, "timeline": 100, "relatedGraph": 100,
 }
 PAGE_ARGUMENTS = ("first", "limit")
-MAX_COST = 100_000
 
 
 class QueryCost(ValidationRule):
@@ -102,7 +109,7 @@ class QueryCost(ValidationRule):
         if cost > MAX_COST:
             self.report_error(GraphQLError(
                 f"query too costly: up to {cost:,} objects (limit {MAX_COST:,}); ask for smaller pages "
-                "or fewer nested lists", node, extensions={"code": "LIMIT_EXCEEDED"}))
+                "or fewer nested lists", node, extensions={"code": LIMIT_EXCEEDED}))
 
     def _objects(self, field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
         """The field itself and, per object it holds, what is selected on it."""
@@ -139,7 +146,7 @@ def depth_limit(max_depth: int) -> type[ValidationRule]:
             if fold(node.selection_set, self.context, nesting, max) > max_depth:
                 name = node.name.value if node.name else "anonymous"
                 self.report_error(GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}",
-                                               node, extensions={"code": "LIMIT_EXCEEDED"}))
+                                               node, extensions={"code": LIMIT_EXCEEDED}))
 
     return DepthLimit
 
@@ -156,7 +163,7 @@ def alias_limit(max_aliases: int) -> type[ValidationRule]:
             found = fold(node.selection_set, self.context, aliases, sum)
             if found > max_aliases:
                 self.report_error(GraphQLError(f"{found} aliases found. Allowed: {max_aliases}", node,
-                                               extensions={"code": "LIMIT_EXCEEDED"}))
+                                               extensions={"code": LIMIT_EXCEEDED}))
 
     return AliasLimit
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
 import strawberry
 
-from db.read import EventQuery, Row
+from db.filters import IN_CONTEXT, Criteria
+from db.read import Row
 
-from . import cursors
+from .. import cursors
+from ..arguments import event_cursor, page_size
+from ..errors import LimitExceeded
+from ..limits import MAX_GRAPH_DEPTH, MAX_GRAPH_NODES
 from .context import Info
-from .errors import LimitExceeded
-from .limits import MAX_FILTER_CONTEXTS, MAX_GRAPH_DEPTH, MAX_GRAPH_NODES, page_size
+from .inputs import EventOrder, Interval
 
 
 @strawberry.interface(description="An object with a global id, refetchable with `node(id:)`.")
@@ -39,52 +41,6 @@ class PageInfo:
     end_cursor: str | None
 
 
-@strawberry.enum(description="Order of an event list. Event ids follow date order.")
-class EventOrder(Enum):
-    NEWEST_FIRST = "newest"
-    OLDEST_FIRST = "oldest"
-
-
-@strawberry.enum(description="Order of search hits.")
-class SearchOrder(Enum):
-    RELEVANCE = strawberry.enum_value("relevance", description="Best bm25 score first (titles weigh most).")
-    NEWEST_FIRST = strawberry.enum_value("newest", description="Latest events first; as fast for common words.")
-    OLDEST_FIRST = strawberry.enum_value("oldest", description="Earliest events first; as fast for common words.")
-
-
-@strawberry.enum(description="Width of a timeline bucket.")
-class Interval(Enum):
-    DAY = 10
-    MONTH = 7
-    YEAR = 4
-
-
-@strawberry.input(description="Narrows an event list; every field given must hold (AND).")
-class EventFilter:
-    date_from: dt.date | None = strawberry.field(default=None, description="On or after this day.")
-    date_to: dt.date | None = strawberry.field(default=None, description="On or before this day.")
-    contexts_any: list[str] | None = strawberry.field(default=None, description="Has at least one.")
-    contexts_all: list[str] | None = strawberry.field(default=None, description="Has every one.")
-    category: str | None = None
-    publisher: str | None = strawberry.field(default=None, description="A source name, e.g. `BBC`.")
-    domain: str | None = strawberry.field(default=None, description="A source host, e.g. `bbc.co.uk`.")
-
-    def to_query(self) -> EventQuery:
-        any_ = self.contexts_any or []
-        all_ = self.contexts_all or []
-        if len(any_) > MAX_FILTER_CONTEXTS or len(all_) > MAX_FILTER_CONTEXTS:
-            raise LimitExceeded(f"at most {MAX_FILTER_CONTEXTS} contexts in a filter")
-        return EventQuery(
-            date_from=self.date_from.isoformat() if self.date_from else None,
-            date_to=self.date_to.isoformat() if self.date_to else None,
-            contexts_any=tuple(any_),
-            contexts_all=tuple(all_),
-            category=self.category,
-            publisher=self.publisher,
-            domain=self.domain,
-        )
-
-
 @strawberry.type
 class EventEdge:
     cursor: str
@@ -103,14 +59,13 @@ class EventConnection:
         return int(count() if callable(count) else count)  # type: ignore[arg-type]
 
 
-def event_connection(info: Info, query: EventQuery, first: int | None, after: str | None,
+def event_connection(info: Info, criteria: Criteria, first: int | None, after: str | None,
                      order: EventOrder = EventOrder.NEWEST_FIRST) -> EventConnection:
     """Keyset pagination over events: the cursor holds the last id seen."""
     size = page_size(first)
-    after_id = cursors.decode(after, ("e",))[1] if after else None
-    newest = order is EventOrder.NEWEST_FIRST
+    after_id = event_cursor(after)
     reader = info.context.reader
-    rows = reader.list_events(query, first=size + 1, after_id=after_id, newest_first=newest) if size else []
+    rows = reader.list_events(criteria, first=size + 1, after_id=after_id, order=order.keyset) if size else []
     edges = [EventEdge(cursor=cursors.encode("e", row["id"]), node=Event.from_row(row)) for row in rows[:size]]
     return EventConnection(
         edges=edges,
@@ -120,7 +75,7 @@ def event_connection(info: Info, query: EventQuery, first: int | None, after: st
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        _reader_count=lambda: reader.count_events(query),
+        _reader_count=lambda: reader.count_events(criteria),
     )
 
 
@@ -130,8 +85,8 @@ class TimelineBucket:
     count: int
 
 
-def timeline(info: Info, query: EventQuery, interval: Interval) -> list[TimelineBucket]:
-    rows = info.context.reader.timeline(query, interval.value)
+def timeline(info: Info, criteria: Criteria, interval: Interval) -> list[TimelineBucket]:
+    rows = info.context.reader.timeline(criteria, interval.value)
     return [TimelineBucket(bucket=row["bucket"], count=row["count"]) for row in rows]
 
 
@@ -149,12 +104,14 @@ class Context(Node):
     @strawberry.field(description="Events with this context, newest first.")
     def events(self, info: Info, first: int | None = None, after: str | None = None,
                order_by: EventOrder | None = None) -> EventConnection:
-        return event_connection(info, EventQuery(context_ids=(self._pk,)), first, after,
-                                order_by or EventOrder.NEWEST_FIRST)
+        return event_connection(info, self._criteria(), first, after, order_by or EventOrder.NEWEST_FIRST)
 
     @strawberry.field(description="Events with this context per day, month or year.")
     def timeline(self, info: Info, interval: Interval = Interval.MONTH) -> list[TimelineBucket]:
-        return timeline(info, EventQuery(context_ids=(self._pk,)), interval)
+        return timeline(info, self._criteria(), interval)
+
+    def _criteria(self) -> Criteria:
+        return Criteria(((IN_CONTEXT, self._pk),))
 
     @strawberry.field(description="Contexts that appear on the same events, most shared first.")
     def co_occurring(self, info: Info, first: int | None = 10) -> list[ContextCount]:
@@ -260,26 +217,6 @@ class Event(Node):
                 for row in edges
             ],
         )
-
-
-@strawberry.type(description="A search hit: the event, its rank and a highlighted snippet.")
-class SearchEdge:
-    cursor: str
-    node: Event
-    rank: float = strawberry.field(description="bm25 score, 6 decimals; lower is better (SQLite FTS5).")
-    snippet: str = strawberry.field(description="Matching text with `<mark>` around hits.")
-
-
-@strawberry.type(description="Search results in the order asked for (best first by default), with Relay cursors.")
-class SearchConnection:
-    edges: list[SearchEdge]
-    page_info: PageInfo
-    _count: strawberry.Private[object]
-
-    @strawberry.field
-    def total_count(self) -> int:
-        count = self._count
-        return int(count() if callable(count) else count)  # type: ignore[arg-type]
 
 
 @strawberry.type(description="Events of one category on one day.")

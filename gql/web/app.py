@@ -20,12 +20,12 @@ from starlette.staticfiles import StaticFiles
 
 from db.read import Reader
 
-from . import __version__
-from .cache import LruCache
-from .http import GraphQLEndpoint
-from .limits import Limits
-from .schema import create_schema
-from .warm import WarmCache
+from .. import __version__
+from ..execute import Executor
+from ..limits import Limits
+from ..schema import create_schema
+from .endpoint import GraphQLEndpoint
+from .replay import GetReplay
 
 STATIC = Path(str(files("gql") / "static"))
 
@@ -49,10 +49,9 @@ def create_app(
     schema = create_schema(limits)
     sdl = schema.as_str() + "\n"
     graphiql_page = STATIC / "graphiql" / "index.html"
-    endpoint = GraphQLEndpoint(
-        schema, reader, limits, graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None,
-        max_age=max_age, compiled=compiled, cache=LruCache() if response_cache else LruCache(0, 0),
-    )
+    executor = Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache)
+    endpoint = GraphQLEndpoint(executor, limits, max_age=max_age,
+                               graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None)
 
     async def healthz(request: Request) -> Response:
         body = {"status": "ok", "version": __version__, "database": reader.path.name, "meta": reader.meta}
@@ -82,9 +81,10 @@ def create_app(
         lifespan=_closing(reader),
     )
     if response_cache:
-        app.add_middleware(WarmCache)  # outermost: a replayed answer skips everything below
+        app.add_middleware(GetReplay)  # outermost: a replayed answer skips everything below
     app.state.reader = reader
     app.state.endpoint = endpoint
+    app.state.executor = executor
     return app
 
 

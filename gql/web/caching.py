@@ -1,4 +1,5 @@
-"""The two pieces every answer cache here shares: a bounded LRU and the ETag comparison.
+"""The two pieces the answer caches share (the executor's response cache and the GET replay):
+a bounded LRU and the ETag comparison.
 
 The database file never changes while it is served, so nothing expires: entries leave only
 when the cache is over its count or byte budget (least recently used first).
@@ -17,7 +18,7 @@ V = TypeVar("V")
 class LruCache(Generic[K, V]):
     """At most ``max_entries`` values and ``max_bytes`` of them (``size`` measures one)."""
 
-    def __init__(self, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024,
+    def __init__(self, max_entries: int, max_bytes: int,
                  size: Callable[[V], int] = len) -> None:  # type: ignore[assignment]
         self.max_entries, self.max_bytes, self.size = max_entries, max_bytes, size
         self._items: OrderedDict[K, V] = OrderedDict()

@@ -13,17 +13,18 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .cache import LruCache, etag_matches
+from ..limits import REPLAY_BYTES, REPLAY_ENTRIES
+from .caching import LruCache, etag_matches
 
 Key = tuple[bytes, bytes, bytes, bytes]
 Entry = tuple[bytes, list[tuple[bytes, bytes]], bytes]  # ETag, headers, body
 
 
-class WarmCache:
+class GetReplay:
     """ASGI middleware: replay recorded GET ``/graphql`` answers; record clean new ones."""
 
-    def __init__(self, app: ASGIApp, *, path: str = "/graphql", max_entries: int = 4096,
-                 max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, app: ASGIApp, *, path: str = "/graphql", max_entries: int = REPLAY_ENTRIES,
+                 max_bytes: int = REPLAY_BYTES) -> None:
         self.app, self.path = app, path
         self._entries: LruCache[Key, Entry] = LruCache(max_entries, max_bytes, size=lambda entry: len(entry[2]))
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gql.app import create_app
+from gql.web.app import create_app
 
 EVENT = """path date title story body category sourceCount relatedCount __typename id
   sources { name url domain __typename }
@@ -60,6 +60,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"c": ["Syrian civil war"]}),
     ("query($c: [String!]) { events(first: 3, filter: {contextsAll: $c}) { totalCount edges { node { path } } } "
      "n: events(filter: {}) { totalCount } }", {"c": ["Syria", "Syria", "Nowhere"]}),
+    ('query($c: [String!]) { events(first: 6, filter: {contextsNone: $c, dateTo: "2015-09-05"}) { totalCount '
+     'edges { node { path contexts { name } } } } t: timeline(filter: {contextsNone: ["Syria"]}) { count } }',
+     {"c": ["Syria", "European migrant crisis"]}),
     ("query($p: String!) { event(path: $p) { related { event { related { title event { related { event { "
      "title related { path event { path sources { url } } } } } } } } } } }", {}),
     ("{ events(first: 8) { edges { node { related { event { title related { event { related { event { "
@@ -78,7 +81,7 @@ def event_paths(db: Path) -> list[str]:
 
 async def answers(db: Path, compiled: bool, query: str, variables: dict[str, Any]) -> list[Any]:
     app = create_app(db, compiled=compiled, max_age=0)
-    app.state.endpoint.cache.max_entries = 0  # every request answered afresh
+    app.state.executor.cache.max_entries = 0  # every request answered afresh
     out = []
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         for path in event_paths(db):
@@ -120,7 +123,7 @@ async def test_compiled_path_is_taken_with_one_statement(sample_db: Path) -> Non
 async def test_compiled_path_answers_in_one_statement(sample_db: Path, query: str, variables: dict[str, Any]) -> None:
     """The shapes the compiler claims are answered by it, not silently by the resolvers."""
     app = create_app(sample_db, max_age=0)
-    app.state.endpoint.cache.max_entries = 0
+    app.state.executor.cache.max_entries = 0
     statements: list[str] = []
     app.state.reader.conn.set_trace_callback(statements.append)
     values = {"p": event_paths(sample_db)[0], **variables}
@@ -209,7 +212,7 @@ async def test_documents_differing_in_strings_share_a_plan_and_answer_as_the_res
     statements: list[str] = []
     for compiled in (False, True):
         app = create_app(sample_db, compiled=compiled, max_age=0)
-        app.state.endpoint.cache.max_entries = 0
+        app.state.executor.cache.max_entries = 0
         app.state.reader.conn.set_trace_callback(statements.append)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             replies[compiled] = []

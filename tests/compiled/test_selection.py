@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse, print_ast
 
-from gql.selection import Unsupported, collect
+from gql.compiled.selection import collect
+from gql.errors import Unsupported
 
 
 def fields(text: str, typename: str = "Query") -> list[str]:

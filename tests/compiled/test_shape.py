@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import parse
 
-from gql.shape import LITERAL, shape_of
+from gql.compiled.shape import LITERAL, shape_of
 
 
 def shape(text: str) -> tuple[str, tuple[str, ...]] | None:

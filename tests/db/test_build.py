@@ -19,7 +19,7 @@ import sqlite_utils
 from db.build import build
 from db.errors import BuildFailed, CorpusNotFound
 from db.sample import SAMPLE_DIR
-from tests.corpus_files import event_text, write
+from tests.support.corpus_files import event_text, write
 
 
 def rows(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
@@ -217,7 +217,7 @@ def test_chunked_parallel_build_equals_one_chunk(tmp_path: Path, monkeypatch: py
     """Shards cut at day boundaries, parsed by two workers and merged, give the very rows of one pass:
     same ids, same categories from other days' pages, same duplicates and errors, same fingerprint."""
     from db import build as builder
-    from tests.hostile import make_corpus
+    from tests.support.hostile import make_corpus
 
     corpus = make_corpus(tmp_path / "corpus").root
     write(corpus, "news/2015/09/30/index.md", "# 2015-09-30\n\n## Sports\n\n1. [A](/news/2015/9/1/a-later-page.md)\n")

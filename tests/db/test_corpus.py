@@ -9,7 +9,7 @@ import pytest
 
 from db.corpus import READ_SIZE, CorpusFile, read_bytes, walk
 from db.errors import CorpusNotFound
-from tests.corpus_files import event_text, write
+from tests.support.corpus_files import event_text, write
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from db import parse
 from db.models import ParsedFile
 from db.sample import SAMPLE_DIR
-from tests.hostile import make_corpus
+from tests.support.hostile import make_corpus
 
 NEVER = re.compile(r"(?!)")
 FAST_PATHS = ("_TYPICAL_EVENT", "_TYPICAL_RELATED", "_TYPICAL_SOURCE", "_TYPICAL_ENTRY", "_PLAIN_HOST")

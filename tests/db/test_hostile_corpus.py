@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from db.build import build
-from tests.hostile import SKIPPED, WARNING, Corpus, event_text, make_corpus, write
+from tests.support.hostile import SKIPPED, WARNING, Corpus, event_text, make_corpus, write
 
 pytestmark = pytest.mark.timeout(120)  # a build that hangs (a FIFO, a quadratic parse) fails, not stalls
 

@@ -20,9 +20,9 @@ import pytest
 from db.build import build
 from db.read import Reader
 from db.sample import SAMPLE_DIR
-from gql.context import Context
 from gql.schema import create_schema
-from tests.hostile import bulk_corpus, event_text, write
+from gql.schema.context import RequestContext
+from tests.support.hostile import bulk_corpus, event_text, write
 
 SEED = 20161214
 SLOW = os.environ.get("NEWSGQL_SLOW") == "1"
@@ -48,7 +48,7 @@ def answers(db: Path) -> str:
     reader = Reader(db)
     try:
         result = asyncio.run(create_schema().execute(
-            "{ events(first: 1) { totalCount edges { node { path title } } } }", context_value=Context(reader)))
+            "{ events(first: 1) { totalCount edges { node { path title } } } }", context_value=RequestContext(reader)))
     finally:
         reader.close()
     assert result.errors is None, result.errors

@@ -8,7 +8,7 @@ import pytest
 
 from db.models import DayPage, Event
 from db.parse import parse_file
-from tests.corpus_files import event_text
+from tests.support.corpus_files import event_text
 
 PATH = "news/2016/12/14/slug.md"
 

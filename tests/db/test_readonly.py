@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from db.read import Reader
-from gql.app import create_app
+from gql.web.app import create_app
 
 TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
 INTROSPECT = f"""{{ __schema {{ types {{ kind name

@@ -1,6 +1,6 @@
 // What a JavaScript application does against newsgql, with the libraries it would use.
 // Usage: node client.mjs http://127.0.0.1:8000/graphql
-// Prints one JSON object; tests/test_clients.py checks its values against the database.
+// Prints one JSON object; tests/system/test_clients.py checks its values against the database.
 
 import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { buildClientSchema, getIntrospectionQuery } from 'graphql';

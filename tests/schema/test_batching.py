@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from gql.app import create_app
+from gql.web.app import create_app
 
 NESTED = """query($n: Int) { events(first: $n) { edges { node { title
   sources { name } contexts { name eventCount }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gql.schema import export_sdl
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_checked_in_sdl_is_current() -> None:

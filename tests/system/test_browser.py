@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright import sync_api
 
-from bench.launch import Server, serve
+from tests.support.launch import Server, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from db.sample import SAMPLE_DIR
-from tests.corpus_files import write
+from tests.support.corpus_files import write
 
 
 def newsgql(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -49,7 +49,7 @@ def test_query_prints_json(tmp_path: Path) -> None:
 def test_schema_prints_the_sdl() -> None:
     result = newsgql("schema")
     assert result.returncode == 0
-    assert result.stdout == (Path(__file__).resolve().parents[1] / "schema.graphql").read_text()
+    assert result.stdout == (Path(__file__).resolve().parents[2] / "schema.graphql").read_text()
 
 
 def test_query_without_database_uses_the_cached_sample(tmp_path: Path) -> None:

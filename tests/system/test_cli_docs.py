@@ -1,6 +1,6 @@
 """The command line's manners, and docs/cli.md generated from its ``--help`` (a test fails on drift).
 
-Regenerate the reference after changing a command: ``.venv/bin/python -m tests.test_cli_docs``.
+Regenerate the reference after changing a command: ``.venv/bin/python -m tests.system.test_cli_docs``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bench.launch import newsgql_command
 from db.sample import SAMPLE_DIR
 from gql import __version__
 from gql.cli import cli
+from tests.support.launch import newsgql_command
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "cli.md"
-REGENERATE = ".venv/bin/python -m tests.test_cli_docs"
+REGENERATE = ".venv/bin/python -m tests.system.test_cli_docs"
 HIDE_CURSOR, SHOW_CURSOR = b"\x1b[?25l", b"\x1b[?25h"
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from bench.launch import Server, serve
+from tests.support.launch import Server, serve
 
-NODE_DIR = Path(__file__).parent / "node"
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 
 pytestmark = [
     pytest.mark.node,

@@ -24,12 +24,12 @@ import httpx
 import orjson
 import pytest
 
-from bench.launch import Server, free_port, launched, serve, stop
 from db.build import build
 from db.sample import SAMPLE_DIR
-from tests.corpus_files import event_text, write
+from tests.support.corpus_files import event_text, write
+from tests.support.launch import Server, free_port, launched, serve, stop
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf.template"
+TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf.template"
 NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
 QUERY = "# request {n}\n{{ events(first: 20) {{ totalCount edges {{ node {{ title sources {{ name }} }} }} }} }}"
 JSON = {"content-type": "application/json", "accept": "application/graphql-response+json"}

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
-from gql.app import create_app
+from gql.web.app import create_app
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the test extras")
 from schemathesis.checks import not_a_server_error  # noqa: E402 - needs the import above

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gql.app import create_app
+from gql.web.app import create_app
 
 GQL = "application/graphql-response+json"
 JSON = "application/json"

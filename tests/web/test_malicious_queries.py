@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.launch import Server, serve
 from bench.soak import rss_kb
+from tests.support.launch import Server, serve
 
 TIME_LIMIT = 2.0  # the server's default SQL time per query (gql.limits.Limits.time_limit)
 CLIENT_TIMEOUT = 10.0  # a hang fails the test instead of stalling it

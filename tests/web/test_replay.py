@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from gql.app import create_app
+from gql.web.app import create_app
 
 QUERY = {"query": "{ events(first: 30) { edges { node { title body } } } }"}
 

@@ -1,0 +1,164 @@
+"""The SQL vocabulary: what each field of the API means in SQL, written once for both executors.
+
+The resolvers run these pieces as batched statements (``db.read.Reader``, behind the
+DataLoaders); the compiled path (``gql.compiled``) nests the same pieces into one statement that
+builds the whole answer as JSON. Declared here, rendered both ways:
+
+- each **child list** (an event's sources, contexts and related links, a link's contexts):
+  ``ChildList.batched()`` for many parents at once, ``ChildList.correlated(parent)`` for one;
+- each **event filter**: in ``db.filters``, one object per filter (name, condition, value);
+- the **keyset** of each date order (``Keyset``), the **page** of events, the **search** match,
+  rank weights, rank rounding and snippet, and the **timeline**.
+
+Values never enter this SQL: a condition has ``{p}`` where a bound parameter goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- events -----------------------------------------------------------------------------------
+
+EVENT_COLUMNS = ("id", "path", "date", "title", "story", "body", "category", "source_count", "related_count")
+
+
+def event_columns(alias: str = "e") -> str:
+    """The columns every Event is built from, of the events row ``alias``."""
+    return ", ".join(f"{alias}.{column}" for column in EVENT_COLUMNS)
+
+
+#: The event of one canonical path.
+BY_PATH = "e.path = {p}"
+
+# -- child lists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildList:
+    """Rows that hang off a parent row, in their order.
+
+    ``source`` is the FROM clause (with aliases), ``key`` the column holding the parent's id,
+    ``columns`` each output column and its SQL, ``order`` the order within one parent.
+    """
+
+    source: str
+    key: str
+    columns: tuple[tuple[str, str], ...]
+    order: str
+
+    def _select(self) -> str:
+        return ", ".join(f"{sql} AS {name}" for name, sql in self.columns)
+
+    def batched(self) -> str:
+        """The rows of every parent whose id is in a JSON array (the one parameter), as column
+        ``parent`` then the columns, grouped by parent: one statement for a DataLoader's batch."""
+        return (f"SELECT {self.key} AS parent, {self._select()} FROM {self.source}"
+                f" WHERE {self.key} IN (SELECT value FROM json_each(?)) ORDER BY {self.key}, {self.order}")
+
+    def correlated(self, parent: str) -> str:
+        """The rows of the one parent whose id is the SQL expression ``parent``, in order."""
+        return f"SELECT {self._select()} FROM {self.source} WHERE {self.key} = {parent} ORDER BY {self.order}"
+
+
+# The aliases inside a list are its own (``src``, ``link``, ``ctx``...): a caller names the list's rows.
+_CONTEXT = (("id", "ctx.id"), ("name", "ctx.name"), ("event_count", "ctx.event_count"))
+
+#: An event's sources, in the order the event cites them.
+SOURCES = ChildList("sources src", "src.event_id",
+                    (("name", "src.name"), ("url", "src.url"), ("domain", "src.domain")), "src.position")
+#: An event's own contexts (the union of those on its links), by name.
+EVENT_CONTEXTS = ChildList("event_contexts ec JOIN contexts ctx ON ctx.id = ec.context_id", "ec.event_id", _CONTEXT,
+                           "ctx.name")
+#: An event's related links, in the order the event lists them.
+RELATED = ChildList("related link", "link.event_id",
+                    (("id", "link.id"), ("target_path", "link.target_path"), ("target_id", "link.target_id"),
+                     ("title", "link.title")), "link.position")
+#: A related link's contexts, as the link lists them.
+LINK_CONTEXTS = ChildList("related_contexts lc JOIN contexts ctx ON ctx.id = lc.context_id", "lc.related_id",
+                          _CONTEXT, "lc.position")
+
+def count_events(where: str) -> str:
+    """How many events hold ``where``."""
+    return f"SELECT count(*) FROM events e WHERE {where}"
+
+
+# -- orders and pages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """A date order over a rowid: event ids follow date then slug (and FTS rowids are event ids),
+    so the page after a cursor is a rowid range, and a deep page costs what the first one costs."""
+
+    newest_first: bool
+
+    @property
+    def direction(self) -> str:
+        return "DESC" if self.newest_first else "ASC"
+
+    def after(self, column: str, cursor: str) -> str:
+        """Rows after the cursor id ``cursor`` (an SQL expression; NULL: from the start)."""
+        compare, unbounded = ("<", "9223372036854775807") if self.newest_first else (">", "-1")
+        return f"{column} {compare} coalesce({cursor}, {unbounded})"
+
+    def order(self, column: str) -> str:
+        return f"{column} {self.direction}"
+
+
+NEWEST_FIRST = Keyset(newest_first=True)
+OLDEST_FIRST = Keyset(newest_first=False)
+
+
+def event_page(select: str, where: str, keyset: Keyset, cursor: str, limit: str) -> str:
+    """A page of events ``e`` holding ``where``, after ``cursor``, in ``keyset`` order."""
+    matched = f" AND {where}" if where != "1" else ""
+    return (f"SELECT {select} FROM events e WHERE {keyset.after('e.id', cursor)}{matched}"
+            f" ORDER BY {keyset.order('e.id')} LIMIT {limit}")
+
+
+# -- search -----------------------------------------------------------------------------------
+
+#: The FTS5 match, scored by bm25 with the columns weighted title 10, body 1, context names 5.
+SEARCH_MATCH = "events_fts MATCH {p} AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'"
+#: Best hit first; ties in id order.
+RANKED = "f.rank, f.rowid"
+#: A hit's text around the matches (any column), ``<mark>`` around each; never null.
+SNIPPET = "coalesce(snippet(events_fts, -1, '<mark>', '</mark>', '…', 16), '')"
+RANK_DECIMALS = 6
+
+
+def rounded_rank(rank: str) -> str:
+    """A bm25 score as the API gives it: 6 decimals (the raw score orders, this one is shown)."""
+    return f"round({rank}, {RANK_DECIMALS})"
+
+
+def search_hits(select: str, match: str, *, with_events: bool) -> str:
+    """Hits ``f`` of the FTS5 expression ``match`` (a placeholder), joined to their events ``e`` if asked."""
+    joined = " JOIN events e ON e.id = f.rowid" if with_events else ""
+    return f"SELECT {select} FROM events_fts f{joined} WHERE {SEARCH_MATCH.format(p=match)}"
+
+
+def count_hits(match: str) -> str:
+    return f"SELECT count(*) FROM events_fts WHERE events_fts MATCH {match}"
+
+
+# -- timeline ---------------------------------------------------------------------------------
+
+#: Characters of an ISO date that name a bucket of each width.
+BUCKET_WIDTHS = {"DAY": 10, "MONTH": 7, "YEAR": 4}
+
+
+def matched_dates(where: str) -> str:
+    """The date of every event holding ``where``, gathered first (MATERIALIZED by the caller): the
+    filter's own indexes find them. Grouped in one statement, SQLite may walk the whole date index
+    to spare itself a sort."""
+    return f"SELECT e.date AS date FROM events e WHERE {where}"
+
+
+def timeline(width: int, matched: str | None) -> str:
+    """Events per bucket, in bucket order: from the per-day table, or counted from ``matched``
+    (a table of dates, see ``matched_dates``)."""
+    bucket = f"substr(date, 1, {int(width)}) AS bucket"
+    if matched is None:
+        return f"SELECT {bucket}, sum(event_count) AS count FROM days GROUP BY bucket ORDER BY bucket"
+    return f"SELECT {bucket}, count(*) AS count FROM {matched} GROUP BY bucket ORDER BY bucket"

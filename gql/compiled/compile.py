@@ -1,0 +1,78 @@
+"""Compile a GraphQL operation into ONE SQL statement that builds the whole answer as JSON.
+
+This is what Hasura and PostGraphile do: SQLite's ``json_object`` / ``json_group_array`` nest
+the answer in the database, and Python only wraps the text in ``{"data": ...}``. It covers
+the hot shapes (``roots``): ``event``, ``events`` (filtered or not), ``search`` (by rank or
+date) and the ``timeline``, with everything nested under an event (sources, contexts, related
+links, related events, recursively), fragments inlined and fields merged as GraphQL does
+(``selection``). Anything else (directives, other fields, arguments that would be errors) is
+not compiled: Unsupported says why, the Strawberry resolvers answer it, and the tests compare
+both paths byte for byte.
+
+No user text enters the SQL: field names are matched against fixed fragments, and response
+keys (aliases) and argument values are bound parameters (``params``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, OperationType, value_from_ast_untyped
+
+from ..errors import Unsupported
+from .ctes import Ctes
+from .events import Builder
+from .json_sql import Json
+from .params import Parameters
+from .roots import root
+from .selection import collect
+
+
+@dataclass
+class Plan:
+    """A compiled operation: SQL with ``?N`` parameters, and how to fill them from a request's values."""
+
+    sql: str
+    binders: list[Callable[[dict[str, Any]], Any]]
+
+    def bind(self, variables: dict[str, Any] | None) -> list[Any]:
+        """Parameter values for one request; Unsupported when the resolvers must answer."""
+        values = variables or {}
+        return [binder(values) for binder in self.binders]
+
+
+def compile_operation(document: DocumentNode, operation_name: str | None, counts: dict[str, int],
+                      slots: dict[int, str] | None = None) -> Plan:
+    """Compile the chosen query operation; raise Unsupported if any part needs the resolvers.
+
+    ``slots`` names the string arguments whose values each request brings (``shape``); any
+    other literal is part of the plan. ``counts`` holds what the file knows (its event count).
+    """
+    operation, fragments = _operation(document, operation_name)
+    defaults = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or () if definition.default_value is not None
+    }
+    parameters = Parameters(defaults, slots or {})
+    builder = Builder(parameters, Ctes(), Json(parameters, fragments))
+    parts: list[str] = []
+    for selection in collect(operation, "Query", fragments):
+        key = parameters.constant((selection.alias or selection.name).value)
+        parts.append(f"{key}, {root(builder, selection, counts)}")
+    return Plan(sql=f"{builder.ctes.with_clause()}SELECT json_object({', '.join(parts)})",
+                binders=parameters.binders)
+
+
+def _operation(document: DocumentNode, name: str | None) -> tuple[OperationDefinitionNode,
+                                                                  dict[str, FragmentDefinitionNode]]:
+    """The one query operation to run, and the document's fragments."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    if len(operations) + len(fragments) != len(document.definitions):
+        raise Unsupported("definitions")
+    chosen = [op for op in operations if name is None or (op.name and op.name.value == name)]
+    if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY or chosen[0].directives:
+        raise Unsupported("operation")
+    return chosen[0], fragments

@@ -1,0 +1,87 @@
+"""One Relay connection, for every list that pages: ``totalCount``, ``edges``, ``pageInfo``.
+
+A ``Page`` says what differs (the rows of a page, their order, an edge's fields); the page is
+one CTE made when first needed, and its cursors are read from it, never by running it again.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from graphql import FieldNode
+
+from ..errors import Unsupported
+from .events import Builder, event
+from .json_sql import Build, flag
+
+
+@dataclass(frozen=True)
+class Page:
+    """What one connection pages over.
+
+    ``rows(limit)`` is the SQL of the page's rows (``columns``, an ``id`` among them) with a
+    LIMIT expression; ``position`` orders them (``direction``); ``cursor`` and ``scalars`` are
+    SQL over a row ``{e}``; ``earlier`` says there is a previous page; ``total`` counts every row.
+    """
+
+    connection: str
+    edge: str
+    rows: Callable[[str], str]
+    columns: str
+    position: str
+    direction: str
+    cursor: str
+    earlier: str
+    total: str
+    first: str
+    scalars: dict[str, str] = field(default_factory=dict)
+
+
+def connection(b: Builder, node: FieldNode, page: Page) -> str:
+    """The connection's selection on ``node``."""
+    rows = functools.cache(lambda: b.ctes.rows(page.columns, page.rows(page.first)))
+    reverse = "ASC" if page.direction == "DESC" else "DESC"
+
+    def edges(selection: FieldNode) -> str:
+        edge = b.json.row(selection, page.edge, {"cursor": page.cursor, **page.scalars}, "p", _node(b, rows()))
+        return listed(edge, f"SELECT {page.columns} FROM {rows()} ORDER BY {page.position} {page.direction}")
+
+    def end(way: str) -> Build:
+        return lambda _: (f"(SELECT {page.cursor.format(e='p')} FROM {rows()} p"
+                          f" ORDER BY p.{page.position} {way} LIMIT 1)")
+
+    page_info = {
+        "hasNextPage": lambda _: flag(f"(SELECT count(*) FROM ({page.rows(f'{page.first} + 1')})) > {page.first}"),
+        "hasPreviousPage": lambda _: flag(page.earlier),
+        "startCursor": end(page.direction),
+        "endCursor": end(reverse),
+    }
+    return b.json.fields(node, page.connection, {
+        "totalCount": lambda _: page.total,
+        "edges": edges,
+        "pageInfo": lambda selection: b.json.fields(selection, "PageInfo", page_info),
+    })
+
+
+def _node(b: Builder, rows: str) -> Build:
+    """An edge's ``node``: the event ``e`` of the edge's row; its related events are levels over
+    the page's ids."""
+
+    def nested(selection: FieldNode) -> str:
+        if selection.name.value == "node" and not selection.arguments:
+            return event(b, selection, "e", rows)
+        raise Unsupported(f"field {selection.name.value} of an edge")
+
+    return nested
+
+
+def listed(edge: str, rows: str) -> str:
+    """The JSON array of ``edge`` over a page's ``rows`` (``p``, in order), each joined to its event ``e``.
+
+    The edge's object is built in the aggregate itself, so SQLite keeps it JSON and nothing is
+    parsed again per edge; CROSS JOIN keeps the page's order as the outer loop, which is the
+    order the aggregate sees.
+    """
+    return f"json((SELECT json_group_array({edge}) FROM ({rows}) p CROSS JOIN events e ON e.id = p.id))"

@@ -1,0 +1,134 @@
+"""The root fields the compiled path answers: ``event``, ``events``, ``search``, ``timeline``.
+
+Each reads its arguments (declining those given as variables where they would choose the SQL:
+an order, an interval, ``advanced``) and builds its value from ``db.sql`` and the builders.
+"""
+
+from __future__ import annotations
+
+from graphql import BooleanValueNode, EnumValueNode, FieldNode, NullValueNode, ObjectValueNode, ValueNode
+
+from db import sql
+from db.filters import FILTERS_BY_NAME
+
+from ..arguments import EVENT_CURSOR, RANK_CURSOR
+from ..errors import Unsupported
+from . import params
+from .connections import Page, connection
+from .events import Builder, level
+from .json_sql import array
+
+EVENTS_ARGUMENTS = {"first", "after", "orderBy", "filter"}
+SEARCH_ARGUMENTS = {"query", "first", "after", "advanced", "orderBy"}
+TIMELINE_ARGUMENTS = {"interval", "filter"}
+
+
+def root(b: Builder, node: FieldNode, counts: dict[str, int]) -> str:
+    """The value of one root field of the operation."""
+    if node.directives:
+        raise Unsupported("directives")
+    name = node.name.value
+    arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
+    if name == "event" and set(arguments) == {"path"}:
+        path = b.params.argument(arguments["path"], params.path)
+        found = level(b, node, b.ctes.ids(f"SELECT e.id FROM events e WHERE {sql.BY_PATH.format(p=path)}"))
+        return f"json((SELECT v FROM {found}))"
+    if name == "events" and set(arguments) <= EVENTS_ARGUMENTS:
+        return events(b, node, arguments, counts)
+    if name == "search" and "query" in arguments and set(arguments) <= SEARCH_ARGUMENTS:
+        return search(b, node, arguments)
+    if name == "timeline" and set(arguments) <= TIMELINE_ARGUMENTS:
+        return timeline(b, node, arguments.get("interval"), condition(b, arguments.get("filter")))
+    if name == "__typename":
+        return b.params.constant("Query")
+    raise Unsupported(f"root field {name}")
+
+
+def condition(b: Builder, node: ValueNode | None) -> str:
+    """An ``EventFilter`` literal as a condition on ``e``; its values (or variables) are bound.
+
+    The SQL has one shape per document: a value that would change it (an empty list, a null)
+    or be an error sends that request to the resolvers.
+    """
+    if node is None or isinstance(node, NullValueNode):
+        return "1"
+    if not isinstance(node, ObjectValueNode):
+        raise Unsupported("filter from a variable")
+    clauses = []
+    for item in node.fields:
+        found = FILTERS_BY_NAME.get(item.name.value)
+        if found is None:
+            raise Unsupported(f"filter field {item.name.value}")
+        clauses.append(found.clause(b.params.argument(item.value, params.filter_value(found))))
+    return " AND ".join(clauses) or "1"
+
+
+def _enum(node: ValueNode | None, default: str) -> str:
+    """An enum argument's value; one from a variable would choose the SQL per request."""
+    if node is None or isinstance(node, NullValueNode):
+        return default
+    if not isinstance(node, EnumValueNode):
+        raise Unsupported("enum from a variable")
+    return node.value
+
+
+def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts: dict[str, int]) -> str:
+    """``events``: a keyset page of the filtered events (a rowid range either way)."""
+    keyset = sql.OLDEST_FIRST if _enum(arguments.get("orderBy"), "NEWEST_FIRST") == "OLDEST_FIRST" else sql.NEWEST_FIRST
+    first = b.params.argument(arguments.get("first"), params.first)
+    after = b.params.argument(arguments.get("after"), params.after_event)
+    where = condition(b, arguments.get("filter"))
+    total = b.params.constant(counts["events"]) if where == "1" else f"({sql.count_events(where)})"
+    return connection(b, node, Page(
+        connection="EventConnection", edge="EventEdge",
+        rows=lambda limit: sql.event_page("e.id", where, keyset, after, limit), columns="id",
+        position="id", direction=keyset.direction, cursor=f"gql_id('{EVENT_CURSOR}', {{e}}.id)",
+        earlier=f"{after} IS NOT NULL", total=total, first=first,
+    ))
+
+
+def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
+    """``search``: one page CTE of hits (id, rank, snippet, place), by rank or in date order.
+
+    By rank the cursor is the hit's place in the ranking; in date order it is the event id and
+    the page a rowid range of the index, as in ``events``. Scores and snippets cost more than
+    the rest, so in date order they are computed only when asked for.
+    """
+    advanced = arguments.get("advanced")
+    if advanced is not None and not isinstance(advanced, BooleanValueNode):
+        raise Unsupported("advanced from a variable")
+    order = _enum(arguments.get("orderBy"), "RELEVANCE")
+    match = b.params.argument(arguments["query"], params.search_text(advanced is not None and advanced.value))
+    first = b.params.argument(arguments.get("first"), params.first)
+    wanted = {chosen.name.value for edges in b.json.selected(node, "SearchConnection")
+              if edges.name.value == "edges" for chosen in b.json.selected(edges, "SearchEdge")}
+    rank = "f.rank" if "rank" in wanted or order == "RELEVANCE" else "NULL"
+    snippet = sql.SNIPPET if "snippet" in wanted else "NULL"
+    found = sql.search_hits(f"f.rowid AS id, {rank} AS rank, {snippet} AS snippet", match, with_events=False)
+    if order == "RELEVANCE":
+        offset = b.params.argument(arguments.get("after"), params.after_rank)
+        hits, skip, earlier = f"{found} ORDER BY {sql.RANKED}", f" OFFSET {offset}", f"{offset} > 0"
+        cursor, place = f"gql_id('{RANK_CURSOR}', {{e}}.n)", f"{offset} + row_number() OVER (ORDER BY rank, id) - 1"
+    else:
+        keyset = sql.NEWEST_FIRST if order == "NEWEST_FIRST" else sql.OLDEST_FIRST
+        after = b.params.argument(arguments.get("after"), params.after_event)
+        hits = f"{found} AND {keyset.after('f.rowid', after)} ORDER BY {keyset.order('f.rowid')}"
+        skip, earlier = "", f"{after} IS NOT NULL"
+        cursor, place = f"gql_id('{EVENT_CURSOR}', {{e}}.id)", f"row_number() OVER (ORDER BY id {keyset.direction})"
+    return connection(b, node, Page(
+        connection="SearchConnection", edge="SearchEdge",
+        rows=lambda limit: f"SELECT id, rank, snippet, {place} FROM ({hits} LIMIT {limit}{skip})",
+        columns="id, rank, snippet, n", position="n", direction="ASC", cursor=cursor, earlier=earlier,
+        total=f"({sql.count_hits(match)})", first=first,
+        scalars={"rank": sql.rounded_rank("{e}.rank"), "snippet": "{e}.snippet"},
+    ))
+
+
+def timeline(b: Builder, node: FieldNode, interval: ValueNode | None, where: str) -> str:
+    """``timeline``: unfiltered from the per-day table, else the matching dates counted per bucket."""
+    width = sql.BUCKET_WIDTHS.get(_enum(interval, "MONTH"))
+    if width is None:
+        raise Unsupported("interval")
+    inner = b.json.row(node, "TimelineBucket", {"bucket": "{e}.bucket", "count": "{e}.count"}, "t")
+    matched = b.ctes.rows("date", sql.matched_dates(where)) if where != "1" else None
+    return array(inner, sql.timeline(width, matched), "t")

@@ -1,0 +1,138 @@
+"""One GraphQL request, executed: cached answer -> compiled plan -> Strawberry -> an ``Answer``.
+
+The endpoint (``gql.web.endpoint``) has already negotiated the media type and read the
+parameters; what it gets back is the body and two flags: ``request_error`` (nothing ran: the
+document could not be parsed, validated or chosen; GraphQL-over-HTTP's 400) and ``cacheable``
+(no errors: the answer may be kept and given an ETag).
+
+Every request runs under the server's time limit: SQLite's progress handler stops statements
+past the deadline (``db.read.DEADLINE``), and a wait on the Python work between them stops the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError, parse
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+
+from db.errors import QueryTimeout
+from db.read import DEADLINE, Reader
+
+from .compiled.outline import outline
+from .compiled.plans import PlanCache, plan_for
+from .errors import BAD_REQUEST, ERRORS_TRUNCATED, GRAPHQL_VALIDATION_FAILED, TIMEOUT, TIMEOUT_MESSAGE
+from .limits import MAX_ERRORS, RESPONSE_CACHE_BYTES, RESPONSE_CACHE_ENTRIES, Limits
+from .schema.context import RequestContext
+from .web.caching import LruCache
+
+SEVERAL_OPERATIONS = "The document has several operations: give `operationName`."
+
+
+@dataclass(frozen=True)
+class Request:
+    """The GraphQL-over-HTTP request parameters."""
+
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+    def key(self, media: str) -> bytes:
+        """What identifies its answer: the response cache's key and the ETag's source."""
+        return orjson.dumps([media, self.query, self.variables, self.operation_name], option=orjson.OPT_SORT_KEYS)
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    request_error: bool = False
+    cacheable: bool = False
+
+
+#: Finished answers (body bytes) keyed by ``Request.key``.
+ResponseCache = LruCache[bytes, bytes]
+
+
+class Executor:
+    """Answers requests over one database: from the response cache, a compiled plan, or Strawberry."""
+
+    def __init__(self, schema: strawberry.Schema, reader: Reader, limits: Limits, *,
+                 compiled: bool = True, response_cache: bool = True) -> None:
+        self.schema, self.reader, self.limits = schema, reader, limits
+        self.cache = ResponseCache(RESPONSE_CACHE_ENTRIES if response_cache else 0, RESPONSE_CACHE_BYTES)
+        self.plans = PlanCache(reader) if compiled else None
+
+    async def execute(self, request: Request, key: bytes) -> Answer:
+        cached = self.cache.get(key)
+        if cached is not None:
+            return Answer(cached, cacheable=True)
+        found = outline(request.query)
+        if request.operation_name is None and found is not None and len(found.names) > 1:
+            return Answer(error_body(SEVERAL_OPERATIONS), request_error=True)
+        token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
+        try:
+            plan_key, values, shaped = plan_for(request.query, request.operation_name, request.variables,
+                                                found.names[0] if found and found.names else None,
+                                                found.shape if found else None)
+            if self.plans is not None:
+                body = self.plans.answer(plan_key, values)
+                if body is not None:
+                    self.cache.put(key, body)
+                    return Answer(body, cacheable=True)
+            # the SQL deadline stops statements; this one stops Python work between them
+            result = await asyncio.wait_for(self.schema.execute(
+                request.query, variable_values=request.variables, context_value=RequestContext(self.reader),
+                operation_name=request.operation_name,
+            ), timeout=self.limits.time_limit + 0.5)
+        except (QueryTimeout, TimeoutError):
+            return Answer(orjson.dumps({"errors": [{"message": TIMEOUT_MESSAGE, "extensions": {"code": TIMEOUT}}],
+                                        "data": None}))
+        except CannotGetOperationTypeError:
+            message = (f"Unknown operation named '{request.operation_name}'." if request.operation_name
+                       else SEVERAL_OPERATIONS)
+            return Answer(error_body(message), request_error=True)
+        except InvalidOperationTypeError as exc:
+            return Answer(error_body(str(exc)), request_error=True)
+        finally:
+            DEADLINE.reset(token)
+        errors = formatted(result.errors or [])
+        request_error = result.data is None and bool(errors) and all("path" not in error for error in errors)
+        payload: dict[str, Any] = {}
+        if errors:
+            payload["errors"] = errors
+        if not request_error:
+            payload["data"] = result.data
+        body = orjson.dumps(payload)
+        if not request_error and found is not None and self.plans is not None and not self.plans.knows(plan_key):
+            self.plans.learn(plan_key, parse(request.query), request.operation_name, shaped)
+        if not errors:
+            self.cache.put(key, body)
+        return Answer(body, request_error=request_error, cacheable=not errors)
+
+
+def error_body(message: str, code: str = BAD_REQUEST) -> bytes:
+    """An answer of one error and no data: a request that could not run."""
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+def formatted(errors: list[GraphQLError]) -> list[dict[str, Any]]:
+    """Formatted errors, at most ``MAX_ERRORS`` (a timeout can fail thousands of fields at once)."""
+    shown = [_format(error) for error in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        shown.append({"message": f"{len(errors) - MAX_ERRORS:,} more errors not shown",
+                      "extensions": {"code": shown[-1].get("extensions", {}).get("code", ERRORS_TRUNCATED)}})
+    return shown
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    if isinstance(error.original_error, QueryTimeout):
+        formatted["extensions"] = {"code": TIMEOUT}
+    elif error.original_error is None and "path" not in formatted and "extensions" not in formatted:
+        formatted["extensions"] = {"code": GRAPHQL_VALIDATION_FAILED}
+    return formatted

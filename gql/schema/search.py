@@ -1,0 +1,96 @@
+"""``search``: a page of full-text hits by rank or in date order, with Relay cursors.
+
+By rank the cursor is the hit's place in the ranking; in date order it is the event's id, a
+keyset like that of ``events``. Rank, snippet and the match are ``db.sql``'s, as in the
+compiled path.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.errors import SearchSyntaxError
+from db.read import Reader, Row
+from db.sql import NEWEST_FIRST, OLDEST_FIRST
+
+from .. import cursors
+from ..arguments import EVENT_CURSOR, RANK_CURSOR, page_size, search_cursor, search_match
+from ..errors import UserError
+from .context import Info
+from .inputs import SearchOrder
+from .types import Event, PageInfo
+
+
+@strawberry.type(description="A search hit: the event, its rank and a highlighted snippet.")
+class SearchEdge:
+    cursor: str
+    node: Event
+    rank: float = strawberry.field(description="bm25 score, 6 decimals; lower is better (SQLite FTS5).")
+    snippet: str = strawberry.field(description="Matching text with `<mark>` around hits.")
+
+    @classmethod
+    def from_row(cls, cursor: str, row: Row) -> SearchEdge:
+        return cls(cursor=cursor, node=Event.from_row(row), rank=row["rank"], snippet=row["snippet"])
+
+
+@strawberry.type(description="Search results in the order asked for (best first by default), with Relay cursors.")
+class SearchConnection:
+    edges: list[SearchEdge]
+    page_info: PageInfo
+    _count: strawberry.Private[object]
+
+    @strawberry.field
+    def total_count(self) -> int:
+        count = self._count
+        return int(count() if callable(count) else count)  # type: ignore[arg-type]
+
+
+def search(info: Info, text: str, first: int | None, after: str | None, advanced: bool,
+           order: SearchOrder) -> SearchConnection:
+    """The page of hits of ``text`` (plain words, or an FTS5 expression when ``advanced``)."""
+    match = search_match(text, advanced)
+    size = page_size(first)
+    reader = info.context.reader
+    try:
+        if order is SearchOrder.RELEVANCE:
+            edges, more, previous = _ranked_hits(reader, match, size, after)
+        else:
+            edges, more, previous = _dated_hits(reader, match, size, after, order is SearchOrder.NEWEST_FIRST)
+    except SearchSyntaxError as exc:
+        raise UserError(str(exc)) from None
+    return SearchConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=more, has_previous_page=previous,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=lambda: _count_hits(reader, match) if match else 0,
+    )
+
+
+Hits = tuple[list[SearchEdge], bool, bool]  # edges, has next page, has previous page
+
+
+def _ranked_hits(reader: Reader, match: str | None, size: int, after: str | None) -> Hits:
+    """A page of hits by rank; the cursor is the hit's place in the ranking."""
+    offset = search_cursor(after, RANK_CURSOR) + 1 if after else 0
+    rows = reader.search(match, first=size + 1, offset=offset) if size and match else []
+    edges = [SearchEdge.from_row(cursors.encode(RANK_CURSOR, offset + index), row)
+             for index, row in enumerate(rows[:size])]
+    return edges, len(rows) > size, offset > 0
+
+
+def _dated_hits(reader: Reader, match: str | None, size: int, after: str | None, newest_first: bool) -> Hits:
+    """A page of hits in date order; the cursor is the event's id, a keyset like `events`."""
+    after_id = search_cursor(after, EVENT_CURSOR) if after else None
+    order = NEWEST_FIRST if newest_first else OLDEST_FIRST
+    rows = reader.search_by_date(match, first=size + 1, after_id=after_id, order=order) if size and match else []
+    edges = [SearchEdge.from_row(cursors.encode(EVENT_CURSOR, row["id"]), row) for row in rows[:size]]
+    return edges, len(rows) > size, after_id is not None
+
+
+def _count_hits(reader: Reader, match: str) -> int:
+    try:
+        return reader.count_search(match)
+    except SearchSyntaxError as exc:
+        raise UserError(str(exc)) from None
