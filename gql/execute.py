@@ -32,6 +32,7 @@ from .schema.context import RequestContext
 from .web.caching import LruCache
 
 SEVERAL_OPERATIONS = "The document has several operations: give `operationName`."
+TIMEOUT_BODY = orjson.dumps({"errors": [{"message": TIMEOUT_MESSAGE, "extensions": {"code": TIMEOUT}}], "data": None})
 
 
 @dataclass(frozen=True)
@@ -68,51 +69,54 @@ class Executor:
         self.plans = PlanCache(reader) if compiled else None
 
     async def execute(self, request: Request, key: bytes) -> Answer:
+        """The answer to ``request``; ``key`` is its ``Request.key`` for the negotiated media type."""
         cached = self.cache.get(key)
         if cached is not None:
             return Answer(cached, cacheable=True)
         found = outline(request.query)
         if request.operation_name is None and found is not None and len(found.names) > 1:
             return Answer(error_body(SEVERAL_OPERATIONS), request_error=True)
+        plan_key, values, shaped = plan_for(request.query, request.operation_name, request.variables,
+                                            found.names[0] if found and found.names else None,
+                                            found.shape if found else None)
         token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
         try:
-            plan_key, values, shaped = plan_for(request.query, request.operation_name, request.variables,
-                                                found.names[0] if found and found.names else None,
-                                                found.shape if found else None)
-            if self.plans is not None:
-                body = self.plans.answer(plan_key, values)
-                if body is not None:
-                    self.cache.put(key, body)
-                    return Answer(body, cacheable=True)
+            body = self.plans.answer(plan_key, values) if self.plans is not None else None
+            if body is not None:
+                self.cache.put(key, body)
+                return Answer(body, cacheable=True)
+            answer = await self._resolve(request)
+        except (QueryTimeout, TimeoutError):
+            return Answer(TIMEOUT_BODY)
+        finally:
+            DEADLINE.reset(token)
+        if not answer.request_error and found is not None and self.plans is not None and not self.plans.knows(plan_key):
+            self.plans.learn(plan_key, parse(request.query), request.operation_name, shaped)
+        if answer.cacheable:
+            self.cache.put(key, answer.body)
+        return answer
+
+    async def _resolve(self, request: Request) -> Answer:
+        """Strawberry's answer: the reference path, for everything the plans do not answer."""
+        try:
             # the SQL deadline stops statements; this one stops Python work between them
             result = await asyncio.wait_for(self.schema.execute(
                 request.query, variable_values=request.variables, context_value=RequestContext(self.reader),
                 operation_name=request.operation_name,
             ), timeout=self.limits.time_limit + 0.5)
-        except (QueryTimeout, TimeoutError):
-            return Answer(orjson.dumps({"errors": [{"message": TIMEOUT_MESSAGE, "extensions": {"code": TIMEOUT}}],
-                                        "data": None}))
         except CannotGetOperationTypeError:
             message = (f"Unknown operation named '{request.operation_name}'." if request.operation_name
                        else SEVERAL_OPERATIONS)
             return Answer(error_body(message), request_error=True)
         except InvalidOperationTypeError as exc:
             return Answer(error_body(str(exc)), request_error=True)
-        finally:
-            DEADLINE.reset(token)
         errors = formatted(result.errors or [])
+        # no data and no error of a field: the document could not run (GraphQL-over-HTTP's 400)
         request_error = result.data is None and bool(errors) and all("path" not in error for error in errors)
-        payload: dict[str, Any] = {}
-        if errors:
-            payload["errors"] = errors
+        payload: dict[str, Any] = {"errors": errors} if errors else {}
         if not request_error:
             payload["data"] = result.data
-        body = orjson.dumps(payload)
-        if not request_error and found is not None and self.plans is not None and not self.plans.knows(plan_key):
-            self.plans.learn(plan_key, parse(request.query), request.operation_name, shaped)
-        if not errors:
-            self.cache.put(key, body)
-        return Answer(body, request_error=request_error, cacheable=not errors)
+        return Answer(orjson.dumps(payload), request_error=request_error, cacheable=not errors)
 
 
 def error_body(message: str, code: str = BAD_REQUEST) -> bytes:

@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from db.read import Reader
@@ -53,6 +53,20 @@ def create_app(
     endpoint = GraphQLEndpoint(executor, limits, max_age=max_age,
                                graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None)
 
+    app = Starlette(
+        routes=_routes(endpoint, reader, sdl, max_age),
+        middleware=_middleware(cors_origins),
+        lifespan=_closing(reader),
+    )
+    if response_cache:
+        app.add_middleware(GetReplay)  # outermost: a replayed answer skips everything below
+    app.state.reader = reader
+    app.state.endpoint = endpoint
+    app.state.executor = executor
+    return app
+
+
+def _routes(endpoint: GraphQLEndpoint, reader: Reader, sdl: str, max_age: int) -> list[BaseRoute]:
     async def healthz(request: Request) -> Response:
         body = {"status": "ok", "version": __version__, "database": reader.path.name, "meta": reader.meta}
         return Response(orjson.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"})
@@ -63,29 +77,24 @@ def create_app(
     async def home(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
+    return [
+        Route("/graphql", endpoint.handle, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/healthz", healthz),
+        Route("/schema.graphql", schema_sdl),
+        Route("/", home),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def _middleware(cors_origins: list[str] | None) -> list[Middleware]:
+    """gzip for answers of 1,000 bytes or more; CORS only for the origins given."""
     middleware = [Middleware(GZipMiddleware, minimum_size=1000)]
     if cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["content-type", "accept", "if-none-match"], expose_headers=["etag"], max_age=86400,
         ))
-    app = Starlette(
-        routes=[
-            Route("/graphql", endpoint.handle, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
-            Route("/healthz", healthz),
-            Route("/schema.graphql", schema_sdl),
-            Route("/", home),
-            Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        ],
-        middleware=middleware,
-        lifespan=_closing(reader),
-    )
-    if response_cache:
-        app.add_middleware(GetReplay)  # outermost: a replayed answer skips everything below
-    app.state.reader = reader
-    app.state.endpoint = endpoint
-    app.state.executor = executor
-    return app
+    return middleware
 
 
 def _closing(reader: Reader) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
