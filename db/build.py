@@ -12,11 +12,9 @@ been seen (``db.contexts``); indexes and FTS are built last.
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import hashlib
 import multiprocessing
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +31,7 @@ from .errors import BuildFailed
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
 from .tables import create_index, create_indexes, create_tables, meta_rows
+from .target import discard, replace, temporary
 
 MIN_CHUNK_FILES = 256  # a shard per chunk costs a few milliseconds
 MAX_CHUNK_FILES = 4096  # bounds a worker's memory and the wait for the last chunk
@@ -76,8 +75,7 @@ def build(
     """
     started = time.perf_counter()
     target = target.resolve()
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    _remove_stale_temporaries(target)
+    tmp = temporary(target)
     workers = workers or os.cpu_count() or 1
     try:
         # the workers start before the walk, so they do not inherit (and count in their RSS) the file list
@@ -95,17 +93,13 @@ def build(
                 f"--strict: {len(summary.issues)} problem(s) in the corpus, first: {summary.issues[0].file}"
                 f"{':' + str(summary.issues[0].line) if summary.issues[0].line else ''}: {summary.issues[0].reason}"
             )
-        _fsync(tmp)
-        os.replace(tmp, target)
-        _fsync(target.parent)
+        replace(tmp, target)
     except sqlite3.Error as exc:
         raise BuildFailed(f"cannot write {target}: {exc}") from exc
     except OSError as exc:
         raise BuildFailed(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:
-        for leftover in (tmp, *_shards(tmp)):
-            if leftover.exists():
-                leftover.unlink()
+        discard(tmp)
     summary.bytes = target.stat().st_size
     summary.seconds = time.perf_counter() - started
     return summary
@@ -299,38 +293,3 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary) -> None:
     conn.executemany("INSERT INTO meta (key, value) VALUES (:key, :value)", meta_rows(meta))
     conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode=DELETE")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_stale_temporaries(target: Path) -> None:
-    """Delete leftovers of killed builds for this target (their process is gone): files and shards.
-
-    Names are matched whole: ``.news.db.5.<pid>.tmp`` belongs to a build of ``news.db.5``.
-    """
-    own = re.compile(rf"\.{re.escape(target.name)}\.(\d+)(?:\.shard\d+)?\.tmp")
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        found = own.fullmatch(leftover.name)
-        if found and not _alive(int(found[1])):
-            leftover.unlink(missing_ok=True)
-
-
-def _shards(tmp: Path) -> list[Path]:
-    """The shard files of the build writing ``tmp`` (``.news.db.<pid>.shard<n>.tmp``)."""
-    return list(tmp.parent.glob(f"{glob.escape(tmp.name[:-4])}.shard*.tmp"))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
