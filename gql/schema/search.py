@@ -11,7 +11,7 @@ import strawberry
 
 from db.errors import SearchSyntaxError
 from db.read import Reader, Row
-from db.sql import NEWEST_FIRST, OLDEST_FIRST
+from db.sql import NEWEST_FIRST, OLDEST_FIRST, SNIPPET_BODY_CHARS
 
 from .. import cursors
 from ..arguments import EVENT_CURSOR, RANK_CURSOR, page_size, search_cursor, search_match
@@ -26,7 +26,8 @@ class SearchEdge:
     cursor: str
     node: Event
     rank: float = strawberry.field(description="bm25 score, 6 decimals; lower is better (SQLite FTS5).")
-    snippet: str = strawberry.field(description="Matching text with `<mark>` around hits.")
+    snippet: str = strawberry.field(description=f"Matching text with `<mark>` around hits (from the title for a body "
+                                                      f"over {SNIPPET_BODY_CHARS:,} characters).")
 
     @classmethod
     def from_row(cls, cursor: str, row: Row) -> SearchEdge:
