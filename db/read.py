@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
 import sqlite3
 import time
 from collections import defaultdict
@@ -29,6 +30,8 @@ Row = sqlite3.Row
 
 #: Monotonic time after which statements are interrupted; set per request by the server.
 DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("newsgql_deadline", default=None)
+#: When a request asks what it cost: a list that gets one item per statement run for it.
+STATEMENTS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("newsgql_statements", default=None)
 
 EVENT_COLUMNS = sql.event_columns()
 
@@ -36,7 +39,8 @@ EVENT_COLUMNS = sql.event_columns()
 _HITS = sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank, {sql.SNIPPET} AS snippet",
                         "?", with_events=True)
 
-__all__ = ["DEADLINE", "EVENT_COLUMNS", "Criteria", "Keyset", "QueryTimeout", "Reader", "Row", "SearchSyntaxError"]
+__all__ = ["DEADLINE", "EVENT_COLUMNS", "STATEMENTS", "Criteria", "Keyset", "QueryTimeout", "Reader", "Row",
+           "SearchSyntaxError"]
 
 
 class Reader:
@@ -46,6 +50,7 @@ class Reader:
         self.path = Path(path)
         if not self.path.is_file():
             raise DatabaseError(f"database not found: {self.path}")
+        self._opened = _identity(self.path)
         uri = f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1"
         try:
             self.conn = sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
@@ -66,6 +71,23 @@ class Reader:
     def close(self) -> None:
         self.conn.close()
 
+    def file_state(self) -> str | None:
+        """None while the path still holds the file opened; else what happened to it.
+
+        The file is opened immutable: SQLite trusts it never to change, so a file written over
+        in place (``cp`` over it) can give wrong rows or "malformed" errors; a file removed or
+        renamed over keeps serving the old one, which a load balancer should know.
+        """
+        try:
+            now = _identity(self.path)
+        except OSError:
+            return f"the database file is gone: {self.path}"
+        if now[:2] != self._opened[:2]:
+            return f"{self.path} now holds another file: this server still answers from the one it opened"
+        if now != self._opened:
+            return f"{self.path} was changed in place: answers from it may be wrong"
+        return None
+
     @staticmethod
     def _check_deadline() -> int:
         deadline = DEADLINE.get()
@@ -75,6 +97,9 @@ class Reader:
         """Run one statement; a deadline overrun (before or during it) becomes QueryTimeout."""
         if self._check_deadline():
             raise QueryTimeout("the query ran past its time limit and was stopped")
+        counted = STATEMENTS.get()
+        if counted is not None:
+            counted.append(sql)
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
@@ -242,6 +267,12 @@ class Reader:
     def explain(self, sql: str, params: Sequence[object] = ()) -> list[str]:
         """EXPLAIN QUERY PLAN details, for tests and ``bench`` to prove no scans on the hot path."""
         return [row["detail"] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    """Which file ``path`` names (device, inode) and its state (size, modification time)."""
+    found = os.stat(path)
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
 def _json_ids(ids: Iterable[int]) -> str:

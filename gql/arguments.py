@@ -56,12 +56,18 @@ def search_cursor(after: str, kind: str) -> int:
 
 
 def search_match(text: str, advanced: bool) -> str | None:
-    """The FTS5 expression of ``search(query:, advanced:)``; None when nothing can match."""
-    check_search_length(text)
+    """The FTS5 expression of ``search(query:, advanced:)``; None when nothing can match.
+
+    An expression may hold no NUL: FTS5 reads one only up to it, so the rest would be ignored
+    without a word (plain words are taken from around it).
+    """
+    check_search_text(text)
+    if advanced and "\x00" in text:
+        raise UserError("search expression contains a NUL character")
     return text if advanced else plain_match(text)
 
 
-def check_search_length(text: str) -> None:
+def check_search_text(text: str) -> None:
     if len(text) > MAX_SEARCH_CHARS:
         raise UserError(f"search query too long ({MAX_SEARCH_CHARS} characters at most)")
 

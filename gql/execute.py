@@ -22,13 +22,14 @@ from graphql import GraphQLError, parse
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from db.errors import QueryTimeout
-from db.read import DEADLINE, Reader
+from db.read import DEADLINE, STATEMENTS, Reader
 
 from .compiled.outline import outline
 from .compiled.plans import PlanCache, plan_for
 from .errors import BAD_REQUEST, ERRORS_TRUNCATED, GRAPHQL_VALIDATION_FAILED, TIMEOUT, TIMEOUT_MESSAGE
-from .limits import MAX_ERRORS, RESPONSE_CACHE_BYTES, RESPONSE_CACHE_ENTRIES, Limits
+from .limits import MAX_COST, MAX_ERRORS, RESPONSE_CACHE_BYTES, RESPONSE_CACHE_ENTRIES, Limits
 from .schema.context import RequestContext
+from .schema.rules import estimate
 from .web.caching import LruCache
 
 SEVERAL_OPERATIONS = "The document has several operations: give `operationName`."
@@ -42,10 +43,12 @@ class Request:
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
+    cost: bool = False  # the answer says what it cost (``extensions.cost`` asked for)
 
     def key(self, media: str) -> bytes:
         """What identifies its answer: the response cache's key and the ETag's source."""
-        return orjson.dumps([media, self.query, self.variables, self.operation_name], option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps([media, self.query, self.variables, self.operation_name, self.cost],
+                            option=orjson.OPT_SORT_KEYS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Answer:
     body: bytes
     request_error: bool = False
     cacheable: bool = False
+    source: str = "resolvers"  # which part answered: "cache", "compiled" or "resolvers"
 
 
 #: Finished answers (body bytes) keyed by ``Request.key``.
@@ -68,23 +72,40 @@ class Executor:
         self.cache = ResponseCache(RESPONSE_CACHE_ENTRIES if response_cache else 0, RESPONSE_CACHE_BYTES)
         self.plans = PlanCache(reader) if compiled else None
 
-    async def execute(self, request: Request, key: bytes) -> Answer:
-        """The answer to ``request``; ``key`` is its ``Request.key`` for the negotiated media type."""
+    async def execute(self, request: Request, key: bytes, deadline: float | None = None) -> Answer:
+        """The answer to ``request``; ``key`` is its ``Request.key`` for the negotiated media type.
+
+        ``deadline`` (monotonic) ends the time a batch of requests shares; else the time limit does.
+        """
+        if not request.cost:
+            return await self._execute(request, key, deadline)
+        statements: list[str] = []
+        token = STATEMENTS.set(statements)
+        started = time.perf_counter()
+        try:
+            answer = await self._execute(request, key, deadline)
+        finally:
+            STATEMENTS.reset(token)
+        return Answer(with_cost(answer, request, len(statements), time.perf_counter() - started),
+                      answer.request_error, source=answer.source)
+
+    async def _execute(self, request: Request, key: bytes, deadline: float | None) -> Answer:
         cached = self.cache.get(key)
         if cached is not None:
-            return Answer(cached, cacheable=True)
+            return Answer(cached, cacheable=True, source="cache")
         found = outline(request.query)
         if request.operation_name is None and found is not None and len(found.names) > 1:
             return Answer(error_body(SEVERAL_OPERATIONS), request_error=True)
         plan_key, values, shaped = plan_for(request.query, request.operation_name, request.variables,
                                             found.names[0] if found and found.names else None,
                                             found.shape if found else None)
-        token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
+        limit = time.monotonic() + self.limits.time_limit
+        token = DEADLINE.set(limit if deadline is None else min(limit, deadline))
         try:
             body = self.plans.answer(plan_key, values) if self.plans is not None else None
             if body is not None:
                 self.cache.put(key, body)
-                return Answer(body, cacheable=True)
+                return Answer(body, cacheable=True, source="compiled")
             answer = await self._resolve(request)
         except (QueryTimeout, TimeoutError):
             return Answer(TIMEOUT_BODY)
@@ -117,6 +138,18 @@ class Executor:
         if not request_error:
             payload["data"] = result.data
         return Answer(orjson.dumps(payload), request_error=request_error, cacheable=not errors)
+
+
+def with_cost(answer: Answer, request: Request, statements: int, seconds: float) -> bytes:
+    """``body`` with ``extensions.cost``: the objects the query-cost rule estimates against its
+    limit, the SQL statements run, the milliseconds taken, and which executor answered."""
+    try:
+        estimated = estimate(parse(request.query), request.operation_name)
+    except GraphQLError:
+        estimated = 0
+    cost = {"estimated": estimated, "limit": MAX_COST, "statements": statements,
+            "milliseconds": round(seconds * 1000, 3), "executor": answer.source}
+    return answer.body[:-1] + b',"extensions":{"cost":' + orjson.dumps(cost) + b"}}"
 
 
 def error_body(message: str, code: str = BAD_REQUEST) -> bytes:

@@ -21,6 +21,8 @@ MAX_CURSOR_CHARS = 64  # a cursor or global id
 # -- a document and its answer
 MAX_COST = 100_000  # estimated objects in one answer (``schema.rules.QueryCost``)
 MAX_BODY_BYTES = 1_000_000  # a POST body
+MAX_BATCH = 10  # operations in one batched POST (they share one time limit)
+MAX_INPUT_DEPTH = 32  # nesting of `variables` and `extensions` (our inputs nest 3 deep)
 MAX_ERRORS = 50  # errors shown in one answer; the rest are counted
 
 # -- caches (see ``gql/__init__.py`` for what each keeps)
@@ -30,6 +32,8 @@ REPLAY_ENTRIES = 4096  # recorded GET answers, per process
 REPLAY_BYTES = 64 * 1024 * 1024
 OUTLINE_CACHE = 1024  # document outlines
 PLAN_CACHE = 2048  # compiled plans (or "not compilable")
+PERSISTED_ENTRIES = 4096  # documents registered by Apollo's automatic persisted queries
+PERSISTED_BYTES = 16 * 1024 * 1024
 PARSER_CACHE = 1024  # Strawberry's parsed documents
 VALIDATION_CACHE = 1024  # Strawberry's validation results
 

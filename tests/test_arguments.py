@@ -277,3 +277,10 @@ def test_parameters_follow_their_placeholders_around_a_repeated_one() -> None:
     assert where.startswith("e.date >= ? AND e.id IN (")
     assert where.endswith(" AND e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = ?)")
     assert params == ["2015-09-01", '["Syria"]', '["Syria"]', "bbc.com"]
+
+
+def test_a_nul_in_a_search_expression_is_refused_and_separates_plain_words() -> None:
+    with pytest.raises(UserError) as info:
+        arguments.search_match("refugee\x00 OR crisis", True)
+    assert info.value.message == "search expression contains a NUL character"
+    assert arguments.search_match("refugee\x00crisis", False) == '"refugee" "crisis"*'

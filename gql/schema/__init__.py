@@ -11,6 +11,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
+    DisableIntrospection,
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
@@ -43,8 +44,11 @@ class NewsSchema(strawberry.Schema):
         return None
 
 
-def create_schema(limits: Limits | None = None) -> strawberry.Schema:
-    """Build the schema; every server and the SDL export use this one function."""
+def create_schema(limits: Limits | None = None, *, introspection: bool = True) -> strawberry.Schema:
+    """Build the schema; every server and the SDL export use this one function.
+
+    ``introspection=False`` refuses ``__schema`` and ``__type`` in validation (``__typename`` stays).
+    """
     limits = limits or Limits()
     extensions: list[Any] = [  # factories: a fresh extension per request (caches are module-level)
         partial(ParserCache, maxsize=PARSER_CACHE),
@@ -54,6 +58,8 @@ def create_schema(limits: Limits | None = None) -> strawberry.Schema:
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         partial(MaskErrors, should_mask_error=_should_mask, error_message="Unexpected error."),
     ]
+    if not introspection:
+        extensions.insert(1, DisableIntrospection)
     return NewsSchema(
         query=Query,
         types=[Event, Context],

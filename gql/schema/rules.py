@@ -17,7 +17,9 @@ from typing import Any
 
 from graphql import (
     ArgumentNode,
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
@@ -27,14 +29,13 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
-    ValidationContext,
     ValidationRule,
 )
 
 from db.filters import FILTERS, Kind
 
 from .. import cursors
-from ..arguments import EVENT_CURSOR, RANK_CURSOR, check_name_count, check_search_length
+from ..arguments import EVENT_CURSOR, RANK_CURSOR, check_name_count, check_search_text
 from ..errors import BAD_USER_INPUT, LIMIT_EXCEEDED, UserError
 from ..limits import MAX_COST, MAX_GRAPH_DEPTH, MAX_GRAPH_NODES, MAX_OFFSET, MAX_PAGE
 
@@ -66,7 +67,7 @@ class ArgumentLimits(ValidationRule):
                 self._error(exc.message, node)
         elif name == "query" and isinstance(value, StringValueNode):
             try:
-                check_search_length(value.value)
+                check_search_text(value.value)
             except UserError as exc:
                 self._error(exc.message, node)
 
@@ -105,17 +106,21 @@ class QueryCost(ValidationRule):
     """
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
-        cost = fold(node.selection_set, self.context, self._objects, sum)
+        cost = fold(node.selection_set, self.context.get_fragment, self._objects, sum)
         if cost > MAX_COST:
             self.report_error(GraphQLError(
                 f"query too costly: up to {cost:,} objects (limit {MAX_COST:,}); ask for smaller pages "
                 "or fewer nested lists", node, extensions={"code": LIMIT_EXCEEDED}))
 
     def _objects(self, field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
+        return self._objects_of(field, inner)
+
+    @classmethod
+    def _objects_of(cls, field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
         """The field itself and, per object it holds, what is selected on it."""
         if field.selection_set is None:
             return 1
-        return 1 + self._factor(field) * inner(field.selection_set)
+        return 1 + cls._factor(field) * inner(field.selection_set)
 
     @staticmethod
     def _factor(field: FieldNode) -> int:
@@ -126,6 +131,16 @@ class QueryCost(ValidationRule):
                     return max(1, int(value.value))
                 return MAX_GRAPH_NODES if argument.name.value == "limit" else MAX_PAGE
         return LIST_FACTORS.get(field.name.value, 1)
+
+
+def estimate(document: DocumentNode, operation_name: str | None) -> int:
+    """The objects ``QueryCost`` counts for the chosen operation of a valid document."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    chosen = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+              and (operation_name is None or (d.name is not None and d.name.value == operation_name))]
+    if not chosen:
+        return 0
+    return fold(chosen[0].selection_set, fragments.get, QueryCost._objects_of, sum)
 
 
 def depth_limit(max_depth: int) -> type[ValidationRule]:
@@ -143,7 +158,7 @@ def depth_limit(max_depth: int) -> type[ValidationRule]:
 
     class DepthLimit(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
-            if fold(node.selection_set, self.context, nesting, max) > max_depth:
+            if fold(node.selection_set, self.context.get_fragment, nesting, max) > max_depth:
                 name = node.name.value if node.name else "anonymous"
                 self.report_error(GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}",
                                                node, extensions={"code": LIMIT_EXCEEDED}))
@@ -160,7 +175,7 @@ def alias_limit(max_aliases: int) -> type[ValidationRule]:
 
     class AliasLimit(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
-            found = fold(node.selection_set, self.context, aliases, sum)
+            found = fold(node.selection_set, self.context.get_fragment, aliases, sum)
             if found > max_aliases:
                 self.report_error(GraphQLError(f"{found} aliases found. Allowed: {max_aliases}", node,
                                                extensions={"code": LIMIT_EXCEEDED}))
@@ -168,7 +183,7 @@ def alias_limit(max_aliases: int) -> type[ValidationRule]:
     return AliasLimit
 
 
-def fold(selection_set: SelectionSetNode, context: ValidationContext,
+def fold(selection_set: SelectionSetNode, fragment_of: Callable[[str], FragmentDefinitionNode | None],
          field: Callable[[FieldNode, Callable[[SelectionSetNode], int]], int],
          combine: Callable[[list[int]], int]) -> int:
     """Fold a selection set into one number: ``field`` values ``combine``d, fragments inlined.
@@ -191,7 +206,7 @@ def fold(selection_set: SelectionSetNode, context: ValidationContext,
                 name = selection.name.value
                 spread.add(name)
                 if name not in known:
-                    fragment = context.get_fragment(name)
+                    fragment = fragment_of(name)
                     known[name] = walk(fragment.selection_set, active | {name}) if fragment else 0
                 values.append(known[name])
         return combine(values)

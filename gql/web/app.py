@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,12 +19,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from db.errors import DatabaseError
 from db.read import Reader
 
 from .. import __version__
 from ..execute import Executor
 from ..limits import Limits
 from ..schema import create_schema
+from .documents import Documents
 from .endpoint import GraphQLEndpoint
 from .replay import GetReplay
 
@@ -38,19 +41,23 @@ def create_app(
     max_age: int = 3600,
     compiled: bool = True,
     response_cache: bool = True,
+    documents: Documents | None = None,
+    introspection: bool = True,
 ) -> Starlette:
     """Serve one database file read-only: ``/graphql`` (API + GraphiQL), ``/healthz``, ``/schema.graphql``.
 
     ``compiled=False`` answers every query through the resolvers (the reference path);
-    ``response_cache=False`` answers every request afresh (for benchmarks of the cold path).
+    ``response_cache=False`` answers every request afresh (for benchmarks of the cold path);
+    ``documents`` holds trusted documents (and whether only they may run); ``introspection=False``
+    (for public deployments) refuses introspection, and GraphiQL and ``/schema.graphql`` say so.
     """
     limits = limits or Limits()
     reader = Reader(db_path)
-    schema = create_schema(limits)
-    sdl = schema.as_str() + "\n"
-    graphiql_page = STATIC / "graphiql" / "index.html"
+    schema = create_schema(limits, introspection=introspection)
+    sdl = schema.as_str() + "\n" if introspection else None
+    graphiql_page = STATIC / "graphiql" / "index.html" if introspection else STATIC / "no-introspection.html"
     executor = Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache)
-    endpoint = GraphQLEndpoint(executor, limits, max_age=max_age,
+    endpoint = GraphQLEndpoint(executor, limits, max_age=max_age, documents=documents,
                                graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None)
 
     app = Starlette(
@@ -66,19 +73,29 @@ def create_app(
     return app
 
 
-def _routes(endpoint: GraphQLEndpoint, reader: Reader, sdl: str, max_age: int) -> list[BaseRoute]:
+def _routes(endpoint: GraphQLEndpoint, reader: Reader, sdl: str | None, max_age: int) -> list[BaseRoute]:
+    meta = {key: int(value) if value.isdigit() else value for key, value in reader.meta.items()}
+
     async def healthz(request: Request) -> Response:
-        body = {"status": "ok", "version": __version__, "database": reader.path.name, "meta": reader.meta}
-        return Response(orjson.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+        """200 while the served file is the one opened and unchanged; 503 saying why otherwise."""
+        problem = reader.file_state()
+        body: dict[str, object] = {"status": "ok" if problem is None else "error", "version": __version__,
+                                   "database": reader.path.name, "meta": meta}
+        if problem is not None:
+            body["reason"] = problem
+        return Response(orjson.dumps(body), status_code=200 if problem is None else 503,
+                        media_type="application/json", headers={"Cache-Control": "no-store"})
 
     async def schema_sdl(request: Request) -> Response:
+        if sdl is None:
+            return PlainTextResponse("introspection is turned off on this server (--no-introspection)\n", 404)
         return PlainTextResponse(sdl, headers={"Cache-Control": f"public, max-age={max_age}"})
 
     async def home(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
     return [
-        Route("/graphql", endpoint.handle, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/graphql", endpoint.handle, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz),
         Route("/schema.graphql", schema_sdl),
         Route("/", home),
@@ -107,15 +124,31 @@ def _closing(reader: Reader) -> Callable[[Starlette], AbstractAsyncContextManage
 
 
 def app_from_env() -> Starlette:
-    """Factory for ``uvicorn --factory`` and ``--workers``: configuration comes from the environment."""
+    """Factory for ``uvicorn --factory`` and ``--workers``: configuration comes from the environment.
+
+    A worker that cannot open the database logs one line and exits 3, and the server stops.
+    """
     origins = [o.strip() for o in os.environ.get("NEWSGQL_CORS_ORIGINS", "").split(",") if o.strip()]
     limits = Limits(
         time_limit=float(os.environ.get("NEWSGQL_TIME_LIMIT", Limits.time_limit)),
         max_depth=int(os.environ.get("NEWSGQL_MAX_DEPTH", Limits.max_depth)),
     )
-    return create_app(
-        os.environ["NEWSGQL_DB"], limits=limits, cors_origins=origins,
-        max_age=int(os.environ.get("NEWSGQL_MAX_AGE", "3600")),
-        compiled=os.environ.get("NEWSGQL_COMPILED", "1") != "0",
-        response_cache=os.environ.get("NEWSGQL_RESPONSE_CACHE", "1") != "0",
-    )
+    manifest = os.environ.get("NEWSGQL_DOCUMENTS")
+    only = os.environ.get("NEWSGQL_DOCUMENTS_ONLY", "0") == "1"
+    try:
+        return create_app(
+            os.environ["NEWSGQL_DB"], limits=limits, cors_origins=origins,
+            max_age=int(os.environ.get("NEWSGQL_MAX_AGE", "3600")),
+            compiled=os.environ.get("NEWSGQL_COMPILED", "1") != "0",
+            response_cache=os.environ.get("NEWSGQL_RESPONSE_CACHE", "1") != "0",
+            documents=Documents.from_manifest(Path(manifest), only_trusted=only) if manifest else None,
+            introspection=os.environ.get("NEWSGQL_INTROSPECTION", "1") != "0",
+        )
+    except DatabaseError as exc:
+        # A worker (re)started after the file went away would fail the same way on every restart:
+        # uvicorn's supervisor restarted it twice a second, each time with a traceback. Exit code 3
+        # is what supervisors read as "this worker cannot boot, stop": uvicorn's (STARTUP_FAILURE,
+        # since 0.50) stops every worker and returns, gunicorn's arbiter (WORKER_BOOT_ERROR) halts.
+        # No signal to a parent whose kind we would have to guess. The line goes to uvicorn's log.
+        logging.getLogger("uvicorn.error").error("cannot start a server process: %s", exc)
+        raise SystemExit(3) from None

@@ -10,17 +10,94 @@ What to answer is the executor's (``gql.execute``); this module is HTTP only.
 from __future__ import annotations
 
 import hashlib
+import time
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..errors import BadRequest
 from ..execute import Answer, Executor, error_body
 from ..execute import Request as GraphQLRequest
-from ..limits import MAX_BODY_BYTES, Limits
+from ..limits import Limits
+from . import params
 from .caching import etag_matches
+from .documents import DocumentError, Documents
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
+
+ALLOW = "GET, POST"  # and HEAD, as GET; OPTIONS is answered with this list
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class GraphQLEndpoint:
+    """Starlette endpoint: negotiate, read parameters, find the document, execute, answer."""
+
+    def __init__(self, executor: Executor, limits: Limits, *, graphiql: bytes | None, max_age: int = 3600,
+                 documents: Documents | None = None) -> None:
+        self.executor, self.limits = executor, limits
+        self.graphiql, self.max_age = graphiql, max_age
+        self.documents = documents or Documents()
+        self.etag_prefix = (executor.reader.fingerprint or "nofingerprint")[:16]
+
+    async def handle(self, request: Request) -> Response:
+        method = request.method
+        if method == "OPTIONS":  # what CORS preflights are not: the middleware answers those
+            return Response(status_code=204, headers={"Allow": ALLOW})
+        if method not in ("GET", "HEAD", "POST"):
+            return _error_response(JSON, 405, "only GET and POST are supported", {"Allow": ALLOW})
+        accept = request.headers.get("accept")
+        if method in ("GET", "HEAD") and self.graphiql and wants_html(accept) and not _asks(request):
+            return HTMLResponse(self.graphiql, headers={"Cache-Control": "no-cache"})
+        media = choose(accept)
+        if media is None:
+            return _error_response(JSON, 406, f"cannot answer with any of: {accept}; "
+                                   f"accepted are {GRAPHQL_RESPONSE} and {JSON}")
+        try:
+            sent = await params.read(request, self.limits)
+            if isinstance(sent, list):
+                return await self._batch(sent, media)
+            graphql_request = self.documents.resolve(sent, _asks_cost(sent))
+        except BadRequest as exc:
+            return _error_response(media, exc.status, exc.message, {**exc.headers, **NO_STORE})
+        except DocumentError as exc:  # never cached: a hash not found now may be known next time
+            refused = _response(_refused(exc), media)
+            refused.headers.update(NO_STORE)
+            return refused
+        key = graphql_request.key(media)
+        if method == "POST":
+            return _response(await self.executor.execute(graphql_request, key), media)
+        return await self._get(request, graphql_request, key, media)
+
+    async def _get(self, request: Request, graphql_request: GraphQLRequest, key: bytes, media: str) -> Response:
+        """A GET: an ETag from the file and the request, ``304`` for a matching ``If-None-Match``."""
+        etag = f'"{self.etag_prefix}-{hashlib.blake2b(key, digest_size=12).hexdigest()}"'
+        headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        answer = await self.executor.execute(graphql_request, key)
+        response = _response(answer, media)
+        if answer.cacheable:
+            response.headers.update(headers)
+        else:
+            response.headers.update(NO_STORE)
+        return response
+
+    async def _batch(self, batch: list[params.Sent], media: str) -> Response:
+        """A JSON array of operations (Apollo's batch link): an array of their answers, in order,
+        run one after another within ONE time limit. Always 200: each answer says how it went."""
+        deadline = time.monotonic() + self.limits.time_limit
+        bodies: list[bytes] = []
+        for sent in batch:
+            try:
+                graphql_request = self.documents.resolve(sent, _asks_cost(sent))
+            except BadRequest as exc:
+                bodies.append(error_body(exc.message))
+                continue
+            except DocumentError as exc:
+                bodies.append(_refused(exc).body)
+                continue
+            answer = await self.executor.execute(graphql_request, graphql_request.key(media), deadline)
+            bodies.append(answer.body)
+        return Response(b"[" + b",".join(bodies) + b"]", media_type=_content_type(media))
 
 
 def status(request_error: bool, media: str) -> int:
@@ -29,92 +106,17 @@ def status(request_error: bool, media: str) -> int:
     return 400 if request_error and media == GRAPHQL_RESPONSE else 200
 
 
-class GraphQLEndpoint:
-    """Starlette endpoint: negotiate, read parameters, execute, answer with the right status."""
-
-    def __init__(self, executor: Executor, limits: Limits, *, graphiql: bytes | None, max_age: int = 3600) -> None:
-        self.executor, self.limits = executor, limits
-        self.graphiql, self.max_age = graphiql, max_age
-        self.etag_prefix = (executor.reader.fingerprint or "nofingerprint")[:16]
-
-    async def handle(self, request: Request) -> Response:
-        method = request.method
-        if method not in ("GET", "HEAD", "POST"):
-            return _error_response(JSON, 405, "only GET and POST are supported", {"Allow": "GET, POST"})
-        accept = request.headers.get("accept")
-        if method in ("GET", "HEAD") and self.graphiql and wants_html(accept) and "query" not in request.query_params:
-            return HTMLResponse(self.graphiql, headers={"Cache-Control": "no-cache"})
-        media = choose(accept)
-        if media is None:
-            return _error_response(JSON, 406, f"cannot answer with any of: {accept}; "
-                                   f"accepted are {GRAPHQL_RESPONSE} and {JSON}")
-        try:
-            params = await self._params(request)
-        except BadRequest as exc:
-            return _error_response(media, exc.status, exc.message, exc.headers)
-        key = params.key(media)
-        if method == "POST":
-            return _response(await self.executor.execute(params, key), media)
-        etag = f'"{self.etag_prefix}-{hashlib.blake2b(key, digest_size=12).hexdigest()}"'
-        headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=headers)
-        answer = await self.executor.execute(params, key)
-        response = _response(answer, media)
-        if answer.cacheable:
-            response.headers.update(headers)
-        else:
-            response.headers["Cache-Control"] = "no-store"
-        return response
-
-    async def _params(self, request: Request) -> GraphQLRequest:
-        if request.method == "POST":
-            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type != JSON:
-                raise BadRequest(f"POST needs Content-Type: {JSON}; got {content_type or 'none'!r}", 415,
-                                 {"Accept-Post": JSON})
-            body = await _read_body(request)
-            try:
-                data = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise BadRequest(f"request body is not valid JSON: {exc}") from None
-            if not isinstance(data, dict):
-                raise BadRequest("request body must be a JSON object with a `query`")
-            query, variables, operation = data.get("query"), data.get("variables"), data.get("operationName")
-        else:
-            args = request.query_params
-            query, operation = args.get("query"), args.get("operationName")
-            variables = args.get("variables")
-            if variables is not None:
-                try:
-                    variables = orjson.loads(variables) if variables.strip() else None
-                except orjson.JSONDecodeError as exc:
-                    raise BadRequest(f"`variables` is not valid JSON: {exc}") from None
-        if not isinstance(query, str) or not query.strip():
-            raise BadRequest("a `query` string is required")
-        if len(query) > self.limits.max_query_bytes:
-            raise BadRequest(f"query too large ({len(query):,} characters; limit {self.limits.max_query_bytes:,})")
-        if variables is not None and not isinstance(variables, dict):
-            raise BadRequest("`variables` must be a JSON object")
-        if operation is not None and not isinstance(operation, str):
-            raise BadRequest("`operationName` must be a string")
-        return GraphQLRequest(query, variables, operation or None)
+def _asks(request: Request) -> bool:
+    """Whether a GET carries an operation (a browser gets GraphiQL otherwise)."""
+    return any(name in request.query_params for name in ("query", "documentId", "extensions"))
 
 
-async def _read_body(request: Request) -> bytes:
-    """The body, refused (413) as soon as it is known to be too large: never buffered whole."""
-    declared = request.headers.get("content-length", "")
-    too_large = f"request body too large (limit {MAX_BODY_BYTES:,} bytes)"
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadRequest(too_large, 413)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BadRequest(too_large, 413)
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _asks_cost(sent: params.Sent) -> bool:
+    return (sent.extensions or {}).get("cost") is True
+
+
+def _refused(exc: DocumentError) -> Answer:
+    return Answer(error_body(exc.message, exc.code), request_error=exc.request_error)
 
 
 def _content_type(media: str) -> str:

@@ -33,7 +33,7 @@ pytestmark = [
 def node_modules() -> Path:
     """``npm ci`` from the committed lock file, once, if tests/node/node_modules is missing."""
     modules = NODE_DIR / "node_modules"
-    if not (modules / "graphql-request").is_dir() or not (modules / "graphql").is_dir():
+    if not all((modules / name).is_dir() for name in ("graphql-request", "graphql", "@apollo/client", "rxjs")):
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR,
                        check=True, timeout=300)
     return modules
@@ -95,3 +95,22 @@ def test_invalid_query_is_a_client_error(output: dict[str, Any]) -> None:
     assert output["invalid"]["status"] == 400
     [message] = output["invalid"]["messages"]
     assert "nope" in message
+
+
+def test_apollo_client_persisted_queries_over_get(node_modules: Path, server: Server, sample_db: Path) -> None:
+    """Apollo Client's persisted-queries link with hashed queries over GET: the hash alone first
+    (not known yet: PersistedQueryNotFound, a 200, so the link keeps persisted queries on), the
+    document with its hash once, then the hash alone, a short cacheable GET."""
+    done = subprocess.run(["node", "apollo.mjs", f"{server.url}/graphql"], cwd=NODE_DIR, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    sent = result["sent"]
+    assert [(r["method"], r["withQuery"], r["status"]) for r in sent] == [
+        ("GET", False, 200), ("POST", True, 200), ("GET", False, 200)]
+    assert sent[0]["hash"] == sent[1]["hash"] == sent[2]["hash"] and len(sent[0]["hash"]) == 64
+    assert sent[0]["cacheControl"] == "no-store" and sent[2]["etag"] and "public" in sent[2]["cacheControl"]
+    titles = [title for (title,) in rows(sample_db, "SELECT title FROM events ORDER BY id DESC LIMIT 2")]
+    for answer in (result["first"], result["second"]):
+        assert answer["events"]["totalCount"] == rows(sample_db, "SELECT count(*) FROM events")[0][0]
+        assert [edge["node"]["title"] for edge in answer["events"]["edges"]] == titles

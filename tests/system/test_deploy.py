@@ -7,6 +7,7 @@ Everything runs on 127.0.0.1 with its files in a tmp dir; loads are bounded in c
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import itertools
 import os
@@ -174,6 +175,32 @@ def test_nginx_balances_and_caches(cluster: tuple[str, list[Server]]) -> None:
         assert client.get("/healthz").headers["x-cache-status"] == "MISS"  # no-store: never cached
 
 
+@pytest.mark.nginx
+@needs_nginx
+def test_nginx_caches_a_persisted_query_by_its_hash(cluster: tuple[str, list[Server]]) -> None:
+    """A large query sent by hash over GET (Apollo's persisted queries) is a short URL nginx caches;
+    "not found yet" is never cached, so the hash works once a backend has seen the document."""
+    url, backends = cluster
+    document = "{ timeline(interval: MONTH) { bucket count } " + " ".join(f"y{i}: days(first: {i + 1}) {{ date }}"
+                                                                         for i in range(20)) + " }"
+    digest = hashlib.sha256(document.encode()).hexdigest()
+    by_hash = {"extensions": orjson.dumps({"persistedQuery": {"version": 1, "sha256Hash": digest}}).decode()}
+    with httpx.Client(base_url=url, timeout=10) as client:
+        unknown = client.get("/graphql", params=by_hash, headers=JSON)
+        assert unknown.json()["errors"][0]["message"] == "PersistedQueryNotFound"
+        assert unknown.headers["x-cache-status"] == "MISS" and unknown.headers["cache-control"] == "no-store"
+        for _ in backends:  # each backend learns the document once (round robin)
+            registered = client.post("/graphql", json={"query": document, "extensions": {
+                "persistedQuery": {"version": 1, "sha256Hash": digest}}}, headers=JSON)
+            assert registered.json()["data"]["y19"]
+        first = client.get("/graphql", params=by_hash, headers=JSON)
+        again = client.get("/graphql", params=by_hash, headers=JSON)
+    assert len(first.url.query) < len(document) / 2  # the URL holds the hash, not the document
+    assert first.json() == registered.json()
+    assert (first.headers["x-cache-status"], again.headers["x-cache-status"]) == ("MISS", "HIT")
+    assert again.content == first.content
+
+
 # -- load while backends go away -----------------------------------------------------------------
 
 
@@ -275,7 +302,7 @@ def test_rolling_restart_onto_a_new_file_loses_no_request(sample_db: Path, tmp_p
                 stop(old.process)  # SIGTERM: uvicorn finishes what it is answering, then exits
                 new = stack.enter_context(serve(srv / "news.db", tmp_path / f"b{i + 1}-new.log", "--log-level",
                                                 "info", port=old.port))
-                assert httpx.get(f"{new.url}/healthz").json()["meta"]["events"] == "134"
+                assert httpx.get(f"{new.url}/healthz").json()["meta"]["events"] == 134
                 wait_for(lambda new=new: posts_served(new) > 0)  # nginx sends it traffic again
             before = len(outcomes)
             wait_for(lambda: len(outcomes) >= before + 100)

@@ -150,7 +150,7 @@ async def test_cors_is_configurable(sample_db: Path) -> None:
 
 async def test_healthz_and_schema(client: httpx.AsyncClient) -> None:
     health = (await client.get("/healthz")).json()
-    assert health["status"] == "ok" and health["meta"]["events"] == "133"
+    assert health["status"] == "ok" and health["meta"]["events"] == 133
     sdl = await client.get("/schema.graphql")
     assert sdl.status_code == 200 and "type Event implements Node" in sdl.text
 

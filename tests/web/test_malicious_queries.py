@@ -144,7 +144,7 @@ CASES = [
     Case("malformed JSON", content=b'{"query": ', headers={"content-type": "application/json"}),
     Case("JSON null", content=b"null", headers={"content-type": "application/json"}),
     Case("JSON string", content=b'"{ __typename }"', headers={"content-type": "application/json"}),
-    Case("batched array", content=json.dumps([{"query": NORMAL}] * 2).encode(),
+    Case("batch over the limit", content=json.dumps([{"query": NORMAL}] * 11).encode(),
          headers={"content-type": "application/json"}),
     Case("not UTF-8", content=b'{"query": "\xff\xfe"}', headers={"content-type": "application/json"}),
     Case("empty body", content=b"", headers={"content-type": "application/json"}),

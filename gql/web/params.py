@@ -1,0 +1,111 @@
+"""A GraphQL-over-HTTP request's parameters, read from a POST body or a GET query string.
+
+``read`` checks what the spec and our limits require of each parameter (types, sizes, nesting)
+and returns what the client sent (``Sent``): the document whole, or only its hash or id
+(``gql.web.documents`` then finds it). A JSON array of such objects is a batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from ..errors import BadRequest
+from ..limits import MAX_BATCH, MAX_BODY_BYTES, MAX_INPUT_DEPTH, Limits
+from .negotiation import JSON
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What one operation of a request sent: ``query`` may be missing when a document id or an
+    Apollo persisted-query hash (in ``extensions``) stands for it."""
+
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None = None
+    document_id: str | None = None
+
+
+async def read(request: Request, limits: Limits) -> Sent | list[Sent]:
+    """The request's parameters; BadRequest (with its HTTP status) when they are malformed."""
+    if request.method != "POST":
+        args = request.query_params
+        return _checked({
+            "query": args.get("query"), "operationName": args.get("operationName"),
+            "documentId": args.get("documentId"),
+            "variables": _json_arg(args.get("variables"), "variables"),
+            "extensions": _json_arg(args.get("extensions"), "extensions"),
+        }, limits)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise BadRequest(f"POST needs Content-Type: {JSON}; got {content_type or 'none'!r}", 415, {"Accept-Post": JSON})
+    try:
+        data = orjson.loads(await _body(request))
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"request body is not valid JSON: {exc}") from None
+    if isinstance(data, list):
+        if not 0 < len(data) <= MAX_BATCH:
+            raise BadRequest(f"a batch holds 1 to {MAX_BATCH} operations; this one has {len(data)}")
+        return [_checked(item, limits) for item in data]
+    return _checked(data, limits)
+
+
+def _json_arg(text: str | None, name: str) -> Any:
+    if text is None or not text.strip():
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"`{name}` is not valid JSON: {exc}") from None
+
+
+def _checked(data: Any, limits: Limits) -> Sent:
+    if not isinstance(data, dict):
+        raise BadRequest("request body must be a JSON object with a `query` (or an array of them: a batch)")
+    query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+    operation, document_id = data.get("operationName"), data.get("documentId", data.get("doc_id"))
+    if query is not None and not isinstance(query, str):
+        raise BadRequest("`query` must be a string")
+    if query is not None and len(query) > limits.max_query_bytes:
+        raise BadRequest(f"query too large ({len(query):,} characters; limit {limits.max_query_bytes:,})")
+    for name, value in (("variables", variables), ("extensions", extensions)):
+        if value is not None and not isinstance(value, dict):
+            raise BadRequest(f"`{name}` must be a JSON object")
+        if _deeper_than(value, MAX_INPUT_DEPTH):
+            raise BadRequest(f"`{name}` nested too deeply ({MAX_INPUT_DEPTH} levels at most)")
+    if operation is not None and not isinstance(operation, str):
+        raise BadRequest("`operationName` must be a string")
+    if document_id is not None and not isinstance(document_id, str):
+        raise BadRequest("`documentId` must be a string")
+    return Sent(query, variables, operation or None, extensions, document_id)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests more than ``limit`` arrays and objects (without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [child for item in level if isinstance(item, dict | list)
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return True
+
+
+async def _body(request: Request) -> bytes:
+    """The body, refused (413) as soon as it is known to be too large: never buffered whole."""
+    declared = request.headers.get("content-length", "")
+    too_large = f"request body too large (limit {MAX_BODY_BYTES:,} bytes)"
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BadRequest(too_large, 413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadRequest(too_large, 413)
+        chunks.append(chunk)
+    return b"".join(chunks)

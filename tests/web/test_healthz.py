@@ -1,0 +1,59 @@
+"""``/healthz`` reports the state of the file it serves (issue 14: it said ``ok`` after the file was
+removed, renamed over or written over in place), and its counts are JSON numbers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gql.web.app import create_app
+
+
+def _remove(served: Path, other: Path) -> None:
+    served.unlink()
+
+
+def _rename_over(served: Path, other: Path) -> None:
+    os.replace(other, served)
+
+
+def _copy_over(served: Path, other: Path) -> None:
+    shutil.copyfile(other, served)  # the same inode, other bytes: what `cp` does
+
+
+def _touch(served: Path, other: Path) -> None:
+    os.utime(served, ns=(1, 1))
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    (_remove, "the database file is gone: {served}"),
+    (_rename_over, "{served} now holds another file: this server still answers from the one it opened"),
+    (_copy_over, "{served} was changed in place: answers from it may be wrong"),
+    (_touch, "{served} was changed in place: answers from it may be wrong"),
+])
+async def test_healthz_follows_the_file(sample_db: Path, tmp_path: Path,
+                                        change: Callable[[Path, Path], None], reason: str) -> None:
+    served, other = tmp_path / "news.db", tmp_path / "other.db"
+    shutil.copyfile(sample_db, served)
+    shutil.copyfile(sample_db, other)
+    app = create_app(served)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        before = await client.get("/healthz")
+        assert before.status_code == 200 and before.json()["status"] == "ok" and "reason" not in before.json()
+        change(served, other)
+        after = await client.get("/healthz")
+    assert after.status_code == 503 and after.headers["cache-control"] == "no-store"
+    assert after.json()["status"] == "error"
+    assert after.json()["reason"] == reason.format(served=served)
+
+
+async def test_healthz_counts_are_numbers(client: httpx.AsyncClient) -> None:
+    meta = (await client.get("/healthz")).json()["meta"]
+    assert meta["events"] == 133 and meta["schema_version"] == 2
+    assert isinstance(meta["corpus_fingerprint"], str) and isinstance(meta["built_at"], str)
+    assert all(isinstance(value, int) for key, value in meta.items() if key not in ("corpus_fingerprint", "built_at"))
