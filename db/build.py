@@ -31,7 +31,7 @@ from .errors import BuildFailed
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
 from .tables import create_index, create_indexes, create_tables, meta_rows
-from .target import discard, replace, temporary
+from .target import check, discard, replace, temporary
 
 MIN_CHUNK_FILES = 256  # a shard per chunk costs a few milliseconds
 MAX_CHUNK_FILES = 4096  # bounds a worker's memory and the wait for the last chunk
@@ -64,17 +64,20 @@ def build(
     target: Path,
     *,
     strict: bool = False,
+    force: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildSummary:
     """Build ``corpus`` into ``target`` atomically; raise BuildFailed and leave target untouched.
 
+    Only a regular file is replaced, a read-only one only with ``force`` (``db.target.check``).
     ``progress(step, total)`` is called once per parsed chunk, ``step`` being its number of files.
 
     >>> build(Path("corpus"), Path("news.db"))  # doctest: +SKIP
     """
     started = time.perf_counter()
     target = target.resolve()
+    check(target, force)
     tmp = temporary(target)
     workers = workers or os.cpu_count() or 1
     try:

@@ -2,7 +2,10 @@
 
 A build writes ``.news.db.<pid>.tmp`` beside ``news.db`` (its workers ``.news.db.<pid>.shard<n>.tmp``)
 and renames it over the target once it is complete and on disk; a killed build's leftovers are
-removed by the next build of the same target, once their process is gone.
+removed by the next build of the same target, once their process is gone. ``check`` refuses,
+before anything is written, a target that is not a database file to replace: a directory, a
+device, a FIFO (a symlink to a regular file is fine: the build resolves it), a read-only file
+unless forced, a path whose directory is missing.
 """
 
 from __future__ import annotations
@@ -10,7 +13,45 @@ from __future__ import annotations
 import glob
 import os
 import re
+import stat
+from contextlib import suppress
 from pathlib import Path
+
+from .errors import BuildFailed
+
+_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket"}
+
+
+def check(target: Path, force: bool = False) -> None:
+    """Raise BuildFailed, naming ``target`` and what is wrong, if the build must not replace it.
+
+    Only a regular file is replaced, and a read-only one only with ``force`` (the new file then
+    keeps its permission bits, see ``replace``); its directory must exist and be writable.
+
+    >>> check(Path("/dev/null"))
+    Traceback (most recent call last):
+    db.errors.BuildFailed: will not replace /dev/null: it is a character device, not a database file
+    """
+    directory = target.parent
+    try:
+        if not stat.S_ISDIR(directory.stat().st_mode):
+            raise BuildFailed(f"cannot write {target}: {directory} is not a directory")
+        found = target.stat()  # follows a symlink, as the build does
+    except FileNotFoundError:
+        if not directory.exists():
+            raise BuildFailed(f"cannot write {target}: the directory {directory} does not exist") from None
+        found = None
+    except OSError as exc:
+        raise BuildFailed(f"cannot write {target}: {exc.strerror or exc}") from exc
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(found.st_mode), "not a regular file")
+        raise BuildFailed(f"will not replace {target}: it is {kind}, not a database file")
+    # read-only: no write bit for anyone, or none for us (root may write anything, so the bits count too)
+    if found is not None and not force and (not found.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise BuildFailed(f"will not replace {target}: it is read-only (--force replaces it)")
+    if not os.access(directory, os.W_OK):
+        raise BuildFailed(f"cannot write {target}: the directory {directory} is not writable")
 
 
 def temporary(target: Path) -> Path:
@@ -20,7 +61,12 @@ def temporary(target: Path) -> Path:
 
 
 def replace(tmp: Path, target: Path) -> None:
-    """Put the finished ``tmp`` in place of ``target`` atomically, durably on disk."""
+    """Put the finished ``tmp`` in place of ``target`` atomically, durably on disk.
+
+    The new file keeps the permission bits of the one it replaces (a 0444 or 0640 database stays so).
+    """
+    with suppress(FileNotFoundError):  # nothing to replace: the new file has the umask's bits
+        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
     _fsync(tmp)
     os.replace(tmp, target)
     _fsync(target.parent)

@@ -9,20 +9,21 @@ import asyncio
 import os
 import socket
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
+from click.core import ParameterSource
 
 from db.build import BuildSummary, build
 from db.errors import NewsDbError
-from db.read import DEADLINE, Reader
+from db.read import Reader
 from db.sample import sample_database
 
 from . import __version__
 from .limits import Limits
+from .web.documents import Documents
 
 
 def _color() -> bool | None:
@@ -53,6 +54,19 @@ def cli() -> None:
     """
 
 
+class _EnvOption(click.Option):
+    """An option that names its environment variable in an error only when the value came from there.
+
+    click names it whenever the option has one, so ``--port 99999`` blamed ``NEWSGQL_PORT``.
+    """
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        hint = " / ".join(f"'{opt}'" for opt in self.opts)
+        if ctx is not None and self.name and ctx.get_parameter_source(self.name) is ParameterSource.ENVIRONMENT:
+            hint += f" (env var: '{self.envvar}')"
+        return hint
+
+
 class _Progress:
     """A progress bar on a terminal, nothing otherwise."""
 
@@ -78,19 +92,20 @@ class _Progress:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default="news.db",
               show_default=True, help="Database file to write (replaced atomically).")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, database untouched) on any problem in the corpus.")
+@click.option("--force", is_flag=True, help="Replace a read-only database file too (keeping its mode).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parsing processes [default: all cores].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def build_command(corpus: Path, output: Path, strict: bool, workers: int | None, quiet: bool) -> None:
+def build_command(corpus: Path, output: Path, strict: bool, force: bool, workers: int | None, quiet: bool) -> None:
     """Build a markdown corpus into one SQLite file.
 
     Example: newsgql build ./corpus -o news.db
 
     Bad files are skipped and listed in the database's build_errors table; the previous
-    database is replaced only when the new one is complete.
+    database is replaced only when the new one is complete, and only if it is a regular file.
     """
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
-        summary = build(corpus, output, strict=strict, workers=workers, progress=progress)
+        summary = build(corpus, output, strict=strict, force=force, workers=workers, progress=progress)
     except NewsDbError as exc:
         progress.close()
         _fail(str(exc))
@@ -121,30 +136,41 @@ def _summary(s: BuildSummary, output: Path) -> str:
 
 @cli.command()
 @click.argument("database", required=False, type=click.Path(dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="NEWSGQL_HOST", show_envvar=True,
-              help="Address to listen on (0.0.0.0 for every interface).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), envvar="NEWSGQL_PORT",
-              show_envvar=True, help="Port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="NEWSGQL_WORKERS",
-              show_envvar=True, help="Server processes, each opening the file read-only.")
-@click.option("--cors-origin", "cors_origins", multiple=True, envvar="NEWSGQL_CORS_ORIGINS", show_envvar=True,
+@click.option("--host", cls=_EnvOption, default="127.0.0.1", show_default=True, envvar="NEWSGQL_HOST",
+              show_envvar=True, help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", cls=_EnvOption, default=8000, show_default=True, type=click.IntRange(0, 65535),
+              envvar="NEWSGQL_PORT", show_envvar=True, help="Port to listen on.")
+@click.option("--workers", cls=_EnvOption, default=1, show_default=True, type=click.IntRange(1, 64),
+              envvar="NEWSGQL_WORKERS", show_envvar=True, help="Server processes, each opening the file read-only.")
+@click.option("--cors-origin", "cors_origins", cls=_EnvOption, multiple=True, envvar="NEWSGQL_CORS_ORIGINS",
+              show_envvar=True,
               help="Allowed CORS origin (repeat, or '*'); the variable takes a comma-separated list.")
-@click.option("--time-limit", default=Limits.time_limit, show_default=True, type=float,
+@click.option("--time-limit", cls=_EnvOption, default=Limits.time_limit, show_default=True, type=float,
               envvar="NEWSGQL_TIME_LIMIT", show_envvar=True, help="Seconds of SQL time per query.")
-@click.option("--max-depth", default=Limits.max_depth, show_default=True, type=click.IntRange(1, 100),
-              envvar="NEWSGQL_MAX_DEPTH", show_envvar=True, help="Deepest query nesting accepted.")
-@click.option("--max-age", default=3600, show_default=True, type=click.IntRange(0), envvar="NEWSGQL_MAX_AGE",
-              show_envvar=True, help="Cache-Control max-age of GET answers.")
-@click.option("--compile/--no-compile", "compiled", default=True, show_default=True, envvar="NEWSGQL_COMPILED",
-              show_envvar=True, help="Answer known query shapes with one compiled SQL statement (off: resolvers only).")
-@click.option("--response-cache/--no-response-cache", default=True, show_default=True,
+@click.option("--max-depth", cls=_EnvOption, default=Limits.max_depth, show_default=True,
+              type=click.IntRange(1, 100), envvar="NEWSGQL_MAX_DEPTH", show_envvar=True,
+              help="Deepest query nesting accepted.")
+@click.option("--max-age", cls=_EnvOption, default=3600, show_default=True, type=click.IntRange(0),
+              envvar="NEWSGQL_MAX_AGE", show_envvar=True, help="Cache-Control max-age of GET answers.")
+@click.option("--compile/--no-compile", "compiled", cls=_EnvOption, default=True, show_default=True,
+              envvar="NEWSGQL_COMPILED", show_envvar=True,
+              help="Answer known query shapes with one compiled SQL statement (off: resolvers only).")
+@click.option("--response-cache/--no-response-cache", cls=_EnvOption, default=True, show_default=True,
               envvar="NEWSGQL_RESPONSE_CACHE", show_envvar=True,
               help="Keep finished answers in memory (the file never changes).")
+@click.option("--documents", cls=_EnvOption, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              envvar="NEWSGQL_DOCUMENTS", show_envvar=True,
+              help="Trusted documents: a JSON manifest of id -> document, run by `documentId`.")
+@click.option("--documents-only", cls=_EnvOption, is_flag=True, envvar="NEWSGQL_DOCUMENTS_ONLY", show_envvar=True,
+              help="Run only the trusted documents (needs --documents).")
+@click.option("--introspection/--no-introspection", cls=_EnvOption, default=True, show_default=True,
+              envvar="NEWSGQL_INTROSPECTION", show_envvar=True,
+              help="Answer introspection (off for public deployments: GraphiQL then says so).")
 @click.option("--log-level", default="warning", show_default=True, help="uvicorn's log level (info: access log).",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(database: str | None, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
           time_limit: float, max_depth: int, max_age: int, compiled: bool, response_cache: bool,
-          log_level: str) -> None:
+          documents: Path | None, documents_only: bool, introspection: bool, log_level: str) -> None:
     """Serve a database over GraphQL (GraphiQL at /graphql).
 
     DATABASE defaults to $NEWSGQL_DB, else the bundled sample (built once into a cache file).
@@ -160,9 +186,19 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
     except NewsDbError as exc:
         _fail(str(exc))
         return
+    if documents_only and documents is None:
+        _fail("--documents-only needs --documents FILE (the trusted documents)")
+    if documents is not None:
+        try:
+            Documents.from_manifest(documents)
+        except ValueError as exc:
+            _fail(str(exc))
     if not _port_free(host, port):
         _fail(f"cannot listen on {host}:{port}: the address is in use or not available")
     os.environ.update({
+        "NEWSGQL_DOCUMENTS": str(documents.resolve()) if documents else "",
+        "NEWSGQL_DOCUMENTS_ONLY": "1" if documents_only else "0",
+        "NEWSGQL_INTROSPECTION": "1" if introspection else "0",
         "NEWSGQL_DB": str(path.resolve()), "NEWSGQL_CORS_ORIGINS": ",".join(origins),
         "NEWSGQL_TIME_LIMIT": str(time_limit), "NEWSGQL_MAX_AGE": str(max_age), "NEWSGQL_MAX_DEPTH": str(max_depth),
         "NEWSGQL_COMPILED": "1" if compiled else "0", "NEWSGQL_RESPONSE_CACHE": "1" if response_cache else "0",
@@ -176,6 +212,13 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
         if exc.code not in (0, None):
             _fail(f"the server stopped (uvicorn exit code {exc.code})")
         raise
+    if workers > 1:
+        # A worker that cannot open the file exits 3 (``app_from_env``); uvicorn's supervisor then stops
+        # the others and returns as it does after SIGTERM. A file that cannot be opened now is why.
+        try:
+            Reader(path).close()
+        except NewsDbError as exc:
+            _fail(f"the server stopped: {exc}")
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -199,36 +242,38 @@ def _port_free(host: str, port: int) -> bool:
 def query(document: str, database: str | None, variables: str | None, operation: str | None) -> None:
     """Run one GraphQL query and print the JSON answer; exit 1 if it has errors.
 
+    DOCUMENT is the query itself, or - to read it from standard input. It runs as a request to
+    the server would (the same limits, compiled plans and errors), with five times its time limit.
+
     Example: newsgql query '{ events(first: 2) { edges { node { title } } } }'
     """
+    from .execute import Executor, Request
     from .schema import create_schema
-    from .schema.context import RequestContext
+    from .web.negotiation import JSON
 
+    if document == "-":
+        document = sys.stdin.read()
+    if not document.strip():
+        _fail("the document is empty: give a query, or - to read one from standard input")
     try:
         values = orjson.loads(variables) if variables else None
     except orjson.JSONDecodeError as exc:
         _fail(f"--variables is not valid JSON: {exc}")
         return
+    if values is not None and not isinstance(values, dict):
+        _fail("--variables must be a JSON object")
     try:
         reader = Reader(_database(database))
     except NewsDbError as exc:
         _fail(str(exc))
         return
-    schema = create_schema()
-
-    async def run() -> Any:
-        DEADLINE.set(time.monotonic() + Limits.time_limit * 5)
-        return await schema.execute(document, variable_values=values, context_value=RequestContext(reader),
-                                    operation_name=operation)
-
-    result = asyncio.run(run())
-    payload: dict[str, Any] = {}
-    if result.errors:
-        payload["errors"] = [error.formatted for error in result.errors]
-    if result.data is not None or not result.errors:
-        payload["data"] = result.data
+    limits = Limits(time_limit=Limits.time_limit * 5)
+    executor = Executor(create_schema(limits), reader, limits, response_cache=False)
+    request = Request(document, values, operation or None)
+    answer = asyncio.run(executor.execute(request, request.key(JSON)))
+    payload = orjson.loads(answer.body)
     click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
-    if result.errors:
+    if "errors" in payload:
         raise SystemExit(1)
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -245,3 +246,59 @@ def test_stale_shards_of_a_killed_build_are_removed(tmp_path: Path) -> None:
         leftover.write_bytes(b"partial")
     build(SAMPLE_DIR, target)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["news.db", *(p.name for p in others)])
+
+
+def test_a_target_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    fifo, directory, link = tmp_path / "fifo.db", tmp_path / "dir.db", tmp_path / "link.db"
+    os.mkfifo(fifo)
+    directory.mkdir()
+    link.symlink_to(fifo)
+    for target, kind in ((fifo, "a FIFO"), (directory, "a directory"), (link, "a FIFO")):
+        with pytest.raises(BuildFailed) as refused:
+            build(SAMPLE_DIR, target)
+        assert str(refused.value) == f"will not replace {target.resolve()}: it is {kind}, not a database file"
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and list(directory.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.db", "fifo.db", "link.db"]  # nothing written
+    # a symlink to a regular file is fine: the file it names is replaced, the link stays
+    real = tmp_path / "real.db"
+    real.write_bytes(b"old")
+    link.unlink()
+    link.symlink_to(real)
+    assert build(SAMPLE_DIR, link).events == 133
+    assert link.is_symlink() and rows(real, "SELECT count(*) FROM events") == [(133,)]
+
+
+def test_a_read_only_target_needs_force_and_stays_read_only(tmp_path: Path) -> None:
+    target = tmp_path / "news.db"
+    target.write_bytes(b"old")
+    target.chmod(0o444)
+    with pytest.raises(BuildFailed) as refused:
+        build(SAMPLE_DIR, target)
+    assert str(refused.value) == f"will not replace {target.resolve()}: it is read-only (--force replaces it)"
+    assert target.read_bytes() == b"old"
+    assert build(SAMPLE_DIR, target, force=True).events == 133
+    assert rows(target, "SELECT count(*) FROM events") == [(133,)]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o444
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.db"]
+
+
+def test_a_replaced_database_keeps_its_permission_bits(tmp_path: Path) -> None:
+    target = tmp_path / "news.db"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    build(SAMPLE_DIR, target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert rows(target, "SELECT count(*) FROM events") == [(133,)]
+
+
+def test_a_missing_directory_is_named(tmp_path: Path) -> None:
+    target = (tmp_path / "nope" / "news.db").resolve()
+    with pytest.raises(BuildFailed) as refused:
+        build(SAMPLE_DIR, target)
+    assert str(refused.value) == f"cannot write {target}: the directory {target.parent} does not exist"
+    plain = tmp_path / "plain"
+    plain.write_text("not a directory")
+    with pytest.raises(BuildFailed) as refused:
+        build(SAMPLE_DIR, plain / "news.db")
+    assert str(refused.value) == f"cannot write {(plain / 'news.db').resolve()}: {plain.resolve()} is not a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
