@@ -33,7 +33,8 @@ pytestmark = [
 def node_modules() -> Path:
     """``npm ci`` from the committed lock file, once, if tests/node/node_modules is missing."""
     modules = NODE_DIR / "node_modules"
-    if not all((modules / name).is_dir() for name in ("graphql-request", "graphql", "@apollo/client", "rxjs")):
+    if not all((modules / name).is_dir() for name in ("graphql-request", "graphql", "@apollo/client", "rxjs",
+                                                                  "graphql-http")):
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR,
                        check=True, timeout=300)
     return modules
@@ -114,3 +115,14 @@ def test_apollo_client_persisted_queries_over_get(node_modules: Path, server: Se
     for answer in (result["first"], result["second"]):
         assert answer["events"]["totalCount"] == rows(sample_db, "SELECT count(*) FROM events")[0][0]
         assert [edge["node"]["title"] for edge in answer["events"]["edges"]] == titles
+
+
+def test_graphql_over_http_audits_all_pass(node_modules: Path, server: Server) -> None:
+    """graphql-http's server audits (the spec's reference implementation): every one "ok", none
+    a warning or a notice (the request's `extensions` not being an object was one)."""
+    done = subprocess.run(["node", "audits.mjs", f"{server.url}/graphql"], cwd=NODE_DIR, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert len(results) > 50
+    assert [r for r in results if r["status"] != "ok"] == []
