@@ -46,6 +46,11 @@ class DatabaseError(NewsDbError):
 class QueryTimeout(NewsDbError):
     """A statement ran past the request's deadline and was interrupted."""
 
+    MESSAGE = "the query ran past its time limit and was stopped"
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)
+
 
 class SearchSyntaxError(NewsDbError):
     """An FTS5 expression SQLite could not parse (only possible in advanced search)."""

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from . import SCHEMA_VERSION, sql
 from .errors import DatabaseError, PathError, QueryTimeout, SearchSyntaxError
-from .filters import Criteria
+from .filters import Criteria, domain_key
 from .paths import canonical_path
 from .sql import Keyset
 
@@ -93,18 +93,18 @@ class Reader:
         deadline = DEADLINE.get()
         return 1 if deadline is not None and time.monotonic() > deadline else 0
 
-    def rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+    def rows(self, statement: str, params: Sequence[object] = ()) -> list[Row]:
         """Run one statement; a deadline overrun (before or during it) becomes QueryTimeout."""
         if self._check_deadline():
-            raise QueryTimeout("the query ran past its time limit and was stopped")
+            raise QueryTimeout
         counted = STATEMENTS.get()
         if counted is not None:
-            counted.append(sql)
+            counted.append(statement)
         try:
-            return self.conn.execute(sql, params).fetchall()
+            return self.conn.execute(statement, params).fetchall()
         except sqlite3.OperationalError as exc:
             if "interrupted" in str(exc):
-                raise QueryTimeout("the query ran past its time limit and was stopped") from None
+                raise QueryTimeout from None
             raise
 
     # -- single lookups ---------------------------------------------------------------------
@@ -181,9 +181,9 @@ class Reader:
     def count_search(self, match: str) -> int:
         return int(self._fts(sql.count_hits("?"), (match,))[0][0])
 
-    def _fts(self, sql: str, params: Sequence[object]) -> list[Row]:
+    def _fts(self, statement: str, params: Sequence[object]) -> list[Row]:
         try:
-            return self.rows(sql, params)
+            return self.rows(statement, params)
         except sqlite3.OperationalError:
             raise SearchSyntaxError(
                 'invalid search expression: use words, "phrases", AND, OR, NOT, NEAR(a b), prefix* '
@@ -214,7 +214,7 @@ class Reader:
         return _group(rows, "date")
 
     def publishers(self, *, first: int, offset: int, domain: str | None) -> list[Row]:
-        condition, params = ("WHERE domain = ?", [domain]) if domain else ("", [])
+        condition, params = ("WHERE domain = ?", [domain_key(domain)]) if domain else ("", [])
         return self.rows(
             "SELECT name, count(DISTINCT event_id) AS event_count, min(domain) AS domain FROM sources"
             f" {condition} GROUP BY name ORDER BY event_count DESC, name LIMIT ? OFFSET ?",
@@ -264,15 +264,16 @@ class Reader:
         )
         return nodes, edges
 
-    def explain(self, sql: str, params: Sequence[object] = ()) -> list[str]:
+    def explain(self, statement: str, params: Sequence[object] = ()) -> list[str]:
         """EXPLAIN QUERY PLAN details, for tests and ``bench`` to prove no scans on the hot path."""
-        return [row["detail"] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+        return [row["detail"] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {statement}", params)]
 
 
-def _identity(path: Path) -> tuple[int, int, int, int]:
-    """Which file ``path`` names (device, inode) and its state (size, modification time)."""
+def _identity(path: Path) -> tuple[int, int, int, int, int]:
+    """Which file ``path`` names (device, inode) and its state (size, modification and change
+    times: ``cp --preserve=timestamps`` keeps the first, never the second)."""
     found = os.stat(path)
-    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
 def _json_ids(ids: Iterable[int]) -> str:

@@ -77,6 +77,11 @@ RELATED = ChildList("related link", "link.event_id",
 LINK_CONTEXTS = ChildList("related_contexts lc JOIN contexts ctx ON ctx.id = lc.context_id", "lc.related_id",
                           _CONTEXT, "lc.position")
 
+def link_targets(ids: str) -> str:
+    """The events the related links of the events in the id set ``ids`` point at (those in the archive)."""
+    return f"SELECT DISTINCT target_id FROM related WHERE event_id IN (SELECT id FROM {ids}) AND target_id IS NOT NULL"
+
+
 def count_events(where: str) -> str:
     """How many events hold ``where``."""
     return f"SELECT count(*) FROM events e WHERE {where}"
@@ -120,18 +125,24 @@ def event_page(select: str, where: str, keyset: Keyset, cursor: str, limit: str)
 
 #: The FTS5 match, scored by bm25 with the columns weighted title 10, body 1, context names 5.
 SEARCH_MATCH = "events_fts MATCH {p} AND f.rank MATCH 'bm25(10.0, 1.0, 5.0)'"
-#: Best hit first; ties in id order.
-RANKED = "f.rank, f.rowid"
-#: Bodies longer than this (characters) get their snippet from the title: FTS5 tokenizes the whole
-#: text for a snippet, in time that grows faster than the text and that SQLite cannot interrupt
-#: (a 3.5 MB body took 2.3 s, a 15 MB one minutes), and the build accepts bodies up to 16 MiB.
-SNIPPET_BODY_CHARS = 65_536
-#: A hit's text around the matches (any column, or the title of a very long event), ``<mark>``
-#: around each; never null. The body's length is looked up by the hit's rowid, so the expression
-#: reads the same with or without the events joined.
-SNIPPET = ("coalesce(CASE WHEN (SELECT length(body) FROM events WHERE id = f.rowid) <= " + str(SNIPPET_BODY_CHARS)
-           + " THEN snippet(events_fts, -1, '<mark>', '</mark>', '…', 16)"
-           " ELSE snippet(events_fts, 0, '<mark>', '</mark>', '…', 16) END, '')")
+def ranked(rank: str = "f.rank", rowid: str = "f.rowid") -> str:
+    """The order of hits by relevance: best score first, ties in id order (over any columns)."""
+    return f"{rank}, {rowid}"
+
+
+RANKED = ranked()
+#: An event whose indexed text (title, body and context names) is longer than this, in characters,
+#: gets its snippet from the title alone, or none if the title itself is longer: FTS5 tokenizes a
+#: whole text for a snippet, in time that grows faster than the text and that SQLite cannot
+#: interrupt (a 3.5 MB body took 2.3 s, a 12 MB one minutes), and the build accepts 16 MiB files.
+SNIPPET_TEXT_CHARS = 65_536
+_MARKS = "'<mark>', '</mark>', '…', 16"
+#: A hit's text around the matches, ``<mark>`` around each; never null. The lengths are looked up
+#: by the hit's rowid, so the expression reads the same with or without the events joined.
+SNIPPET = (f"coalesce((SELECT CASE WHEN length(title) + length(body) + coalesce(length(context_names), 0)"
+           f" <= {SNIPPET_TEXT_CHARS} THEN snippet(events_fts, -1, {_MARKS})"
+           f" WHEN length(title) <= {SNIPPET_TEXT_CHARS} THEN snippet(events_fts, 0, {_MARKS}) END"
+           " FROM events WHERE id = f.rowid), '')")
 RANK_DECIMALS = 6
 
 

@@ -63,10 +63,15 @@ def temporary(target: Path) -> Path:
 def replace(tmp: Path, target: Path) -> None:
     """Put the finished ``tmp`` in place of ``target`` atomically, durably on disk.
 
-    The new file keeps the permission bits of the one it replaces (a 0444 or 0640 database stays so).
+    The new file keeps the permission bits of the one it replaces (a 0444 or 0640 database stays
+    so) and, where this process may give it, its owner and group (a ``root:newsgql 0640`` file
+    rebuilt by root stays readable by the server).
     """
     with suppress(FileNotFoundError):  # nothing to replace: the new file has the umask's bits
-        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
+        old = target.stat()
+        os.chmod(tmp, stat.S_IMODE(old.st_mode))
+        with suppress(PermissionError):
+            os.chown(tmp, old.st_uid, old.st_gid)
     _fsync(tmp)
     os.replace(tmp, target)
     _fsync(target.parent)

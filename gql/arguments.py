@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from db.filters import Criteria, Filter, Kind
 
 from . import cursors
 from .errors import LimitExceeded, UserError
-from .limits import DEFAULT_PAGE, MAX_FILTER_CONTEXTS, MAX_OFFSET, MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
+from .limits import (
+    DEFAULT_PAGE,
+    MAX_FILTER_CONTEXTS,
+    MAX_GRAPH_DEPTH,
+    MAX_GRAPH_NODES,
+    MAX_OFFSET,
+    MAX_PAGE,
+    MAX_SEARCH_CHARS,
+    MAX_SEARCH_WORDS,
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -23,22 +33,39 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 EVENT_CURSOR, RANK_CURSOR = "e", "s"
 
 
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests more than ``limit`` arrays and objects (without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [child for item in level if isinstance(item, dict | list)
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return True
+
+
+#: The integer arguments every client can abuse, by name: the values allowed.
+RANGES = {"first": (0, MAX_PAGE), "offset": (0, MAX_OFFSET), "depth": (0, MAX_GRAPH_DEPTH),
+          "limit": (1, MAX_GRAPH_NODES)}
+
+
+def in_range(name: str, value: int, high: int | None = None) -> int:
+    """``value`` of the argument ``name`` if ``RANGES`` allows it (up to ``high`` if given)."""
+    low, top = RANGES[name]
+    top = top if high is None else high
+    if not low <= value <= top:
+        raise LimitExceeded(f"{name} must be between {low} and {top}; got {value}")
+    return value
+
+
 def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:
     """``first``: 0..maximum, ``default`` when omitted."""
-    if first is None:
-        return default
-    if first < 0:
-        raise LimitExceeded(f"first must be between 0 and {maximum}; got {first}")
-    if first > maximum:
-        raise LimitExceeded(f"first must be between 0 and {maximum}; got {first} (page with `after`)")
-    return first
+    return default if first is None else in_range("first", first, maximum)
 
 
 def offset(value: int) -> int:
     """``offset`` of the lists that page by offset (contexts, publishers)."""
-    if not 0 <= value <= MAX_OFFSET:
-        raise UserError(f"offset must be between 0 and {MAX_OFFSET}; got {value}")
-    return value
+    return in_range("offset", value)
 
 
 def event_cursor(after: str | None) -> int | None:

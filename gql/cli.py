@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 the work failed (message on stderr); 2 bad usage.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import socket
 import sys
@@ -22,7 +23,9 @@ from db.read import Reader
 from db.sample import sample_database
 
 from . import __version__
-from .limits import Limits
+from .arguments import nested_deeper_than
+from .errors import ManifestError
+from .limits import CLI_TIME_FACTOR, DEFAULT_MAX_AGE, MAX_INPUT_DEPTH, Limits
 from .web.documents import Documents
 
 
@@ -65,6 +68,12 @@ class _EnvOption(click.Option):
         if ctx is not None and self.name and ctx.get_parameter_source(self.name) is ParameterSource.ENVIRONMENT:
             hint += f" (env var: '{self.envvar}')"
         return hint
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
 
 
 class _Progress:
@@ -145,12 +154,13 @@ def _summary(s: BuildSummary, output: Path) -> str:
 @click.option("--cors-origin", "cors_origins", cls=_EnvOption, multiple=True, envvar="NEWSGQL_CORS_ORIGINS",
               show_envvar=True,
               help="Allowed CORS origin (repeat, or '*'); the variable takes a comma-separated list.")
-@click.option("--time-limit", cls=_EnvOption, default=Limits.time_limit, show_default=True, type=float,
-              envvar="NEWSGQL_TIME_LIMIT", show_envvar=True, help="Seconds of SQL time per query.")
+@click.option("--time-limit", cls=_EnvOption, default=Limits.time_limit, show_default=True,
+              type=click.FloatRange(0.01, 3600), callback=_finite, envvar="NEWSGQL_TIME_LIMIT", show_envvar=True,
+              help="Seconds one request may run (its SQL, then a grace for the rest).")
 @click.option("--max-depth", cls=_EnvOption, default=Limits.max_depth, show_default=True,
               type=click.IntRange(1, 100), envvar="NEWSGQL_MAX_DEPTH", show_envvar=True,
               help="Deepest query nesting accepted.")
-@click.option("--max-age", cls=_EnvOption, default=3600, show_default=True, type=click.IntRange(0),
+@click.option("--max-age", cls=_EnvOption, default=DEFAULT_MAX_AGE, show_default=True, type=click.IntRange(0),
               envvar="NEWSGQL_MAX_AGE", show_envvar=True, help="Cache-Control max-age of GET answers.")
 @click.option("--compile/--no-compile", "compiled", cls=_EnvOption, default=True, show_default=True,
               envvar="NEWSGQL_COMPILED", show_envvar=True,
@@ -191,7 +201,7 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
     if documents is not None:
         try:
             Documents.from_manifest(documents)
-        except ValueError as exc:
+        except ManifestError as exc:
             _fail(str(exc))
     if not _port_free(host, port):
         _fail(f"cannot listen on {host}:{port}: the address is in use or not available")
@@ -243,16 +253,19 @@ def query(document: str, database: str | None, variables: str | None, operation:
     """Run one GraphQL query and print the JSON answer; exit 1 if it has errors.
 
     DOCUMENT is the query itself, or - to read it from standard input. It runs as a request to
-    the server would (the same limits, compiled plans and errors), with five times its time limit.
+    the server would (the same limits and errors), with five times its time limit.
 
     Example: newsgql query '{ events(first: 2) { edges { node { title } } } }'
     """
-    from .execute import Executor, Request
+    from .execute import Executor, GraphQLRequest
     from .schema import create_schema
     from .web.negotiation import JSON
 
     if document == "-":
-        document = sys.stdin.read()
+        try:
+            document = sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            _fail(f"standard input is not UTF-8 text: {exc}")
     if not document.strip():
         _fail("the document is empty: give a query, or - to read one from standard input")
     try:
@@ -262,14 +275,16 @@ def query(document: str, database: str | None, variables: str | None, operation:
         return
     if values is not None and not isinstance(values, dict):
         _fail("--variables must be a JSON object")
+    if nested_deeper_than(values, MAX_INPUT_DEPTH):
+        _fail(f"--variables nested too deeply ({MAX_INPUT_DEPTH} levels at most)")
     try:
         reader = Reader(_database(database))
     except NewsDbError as exc:
         _fail(str(exc))
         return
-    limits = Limits(time_limit=Limits.time_limit * 5)
+    limits = Limits(time_limit=Limits.time_limit * CLI_TIME_FACTOR)
     executor = Executor(create_schema(limits), reader, limits, response_cache=False)
-    request = Request(document, values, operation or None)
+    request = GraphQLRequest(document, values, operation or None)
     answer = asyncio.run(executor.execute(request, request.key(JSON)))
     payload = orjson.loads(answer.body)
     click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())

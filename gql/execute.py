@@ -5,8 +5,9 @@ parameters; what it gets back is the body and two flags: ``request_error`` (noth
 document could not be parsed, validated or chosen; GraphQL-over-HTTP's 400) and ``cacheable``
 (no errors: the answer may be kept and given an ETag).
 
-Every request runs under the server's time limit: SQLite's progress handler stops statements
-past the deadline (``db.read.DEADLINE``), and a wait on the Python work between them stops the rest.
+Every request runs under the server's time limit (a batch under one for all its operations):
+SQLite's progress handler stops statements past the deadline (``db.read.DEADLINE``), and the
+resolvers' work as a whole is awaited for that long plus ``PYTHON_GRACE``.
 """
 
 from __future__ import annotations
@@ -24,20 +25,20 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from db.errors import QueryTimeout
 from db.read import DEADLINE, STATEMENTS, Reader
 
+from .caching import LruCache, digest
 from .compiled.outline import outline
 from .compiled.plans import PlanCache, plan_for
 from .errors import BAD_REQUEST, ERRORS_TRUNCATED, GRAPHQL_VALIDATION_FAILED, TIMEOUT, TIMEOUT_MESSAGE
-from .limits import MAX_COST, MAX_ERRORS, RESPONSE_CACHE_BYTES, RESPONSE_CACHE_ENTRIES, Limits
+from .limits import MAX_COST, MAX_ERRORS, PYTHON_GRACE, RESPONSE_CACHE_BYTES, RESPONSE_CACHE_ENTRIES, Limits
 from .schema.context import RequestContext
-from .schema.rules import estimate
-from .web.caching import LruCache
+from .schema.rules import measure
 
 SEVERAL_OPERATIONS = "The document has several operations: give `operationName`."
 TIMEOUT_BODY = orjson.dumps({"errors": [{"message": TIMEOUT_MESSAGE, "extensions": {"code": TIMEOUT}}], "data": None})
 
 
 @dataclass(frozen=True)
-class Request:
+class GraphQLRequest:
     """The GraphQL-over-HTTP request parameters."""
 
     query: str
@@ -46,9 +47,11 @@ class Request:
     cost: bool = False  # the answer says what it cost (``extensions.cost`` asked for)
 
     def key(self, media: str) -> bytes:
-        """What identifies its answer: the response cache's key and the ETag's source."""
-        return orjson.dumps([media, self.query, self.variables, self.operation_name, self.cost],
-                            option=orjson.OPT_SORT_KEYS)
+        """What identifies its answer (a digest): the response cache's key and the ETag's source.
+
+        ``cost`` is not part of it: the cost is added to the answer, never kept with it."""
+        return digest(orjson.dumps([media, self.query, self.variables, self.operation_name],
+                                   option=orjson.OPT_SORT_KEYS))
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Answer:
     source: str = "resolvers"  # which part answered: "cache", "compiled" or "resolvers"
 
 
-#: Finished answers (body bytes) keyed by ``Request.key``.
+#: Finished answers (body bytes) keyed by ``GraphQLRequest.key``.
 ResponseCache = LruCache[bytes, bytes]
 
 
@@ -72,8 +75,8 @@ class Executor:
         self.cache = ResponseCache(RESPONSE_CACHE_ENTRIES if response_cache else 0, RESPONSE_CACHE_BYTES)
         self.plans = PlanCache(reader) if compiled else None
 
-    async def execute(self, request: Request, key: bytes, deadline: float | None = None) -> Answer:
-        """The answer to ``request``; ``key`` is its ``Request.key`` for the negotiated media type.
+    async def execute(self, request: GraphQLRequest, key: bytes, deadline: float | None = None) -> Answer:
+        """The answer to ``request``; ``key`` is its ``GraphQLRequest.key`` for the negotiated media type.
 
         ``deadline`` (monotonic) ends the time a batch of requests shares; else the time limit does.
         """
@@ -86,10 +89,10 @@ class Executor:
             answer = await self._execute(request, key, deadline)
         finally:
             STATEMENTS.reset(token)
-        return Answer(with_cost(answer, request, len(statements), time.perf_counter() - started),
+        return Answer(with_cost(answer, request, self.limits, len(statements), time.perf_counter() - started),
                       answer.request_error, source=answer.source)
 
-    async def _execute(self, request: Request, key: bytes, deadline: float | None) -> Answer:
+    async def _execute(self, request: GraphQLRequest, key: bytes, deadline: float | None) -> Answer:
         cached = self.cache.get(key)
         if cached is not None:
             return Answer(cached, cacheable=True, source="cache")
@@ -100,15 +103,18 @@ class Executor:
                                             found.names[0] if found and found.names else None,
                                             found.shape if found else None)
         limit = time.monotonic() + self.limits.time_limit
-        token = DEADLINE.set(limit if deadline is None else min(limit, deadline))
+        ends = limit if deadline is None else min(limit, deadline)
+        token = DEADLINE.set(ends)
+        source = "compiled"
         try:
             body = self.plans.answer(plan_key, values) if self.plans is not None else None
             if body is not None:
                 self.cache.put(key, body)
-                return Answer(body, cacheable=True, source="compiled")
-            answer = await self._resolve(request)
+                return Answer(body, cacheable=True, source=source)
+            source = "resolvers"
+            answer = await self._resolve(request, ends)
         except (QueryTimeout, TimeoutError):
-            return Answer(TIMEOUT_BODY)
+            return Answer(TIMEOUT_BODY, source=source)
         finally:
             DEADLINE.reset(token)
         if not answer.request_error and found is not None and self.plans is not None and not self.plans.knows(plan_key):
@@ -117,14 +123,14 @@ class Executor:
             self.cache.put(key, answer.body)
         return answer
 
-    async def _resolve(self, request: Request) -> Answer:
+    async def _resolve(self, request: GraphQLRequest, ends: float) -> Answer:
         """Strawberry's answer: the reference path, for everything the plans do not answer."""
         try:
             # the SQL deadline stops statements; this one stops Python work between them
             result = await asyncio.wait_for(self.schema.execute(
                 request.query, variable_values=request.variables, context_value=RequestContext(self.reader),
                 operation_name=request.operation_name,
-            ), timeout=self.limits.time_limit + 0.5)
+            ), timeout=max(0.0, ends + PYTHON_GRACE - time.monotonic()))
         except CannotGetOperationTypeError:
             message = (f"Unknown operation named '{request.operation_name}'." if request.operation_name
                        else SEVERAL_OPERATIONS)
@@ -140,15 +146,18 @@ class Executor:
         return Answer(orjson.dumps(payload), request_error=request_error, cacheable=not errors)
 
 
-def with_cost(answer: Answer, request: Request, statements: int, seconds: float) -> bytes:
-    """``body`` with ``extensions.cost``: the objects the query-cost rule estimates against its
-    limit, the SQL statements run, the milliseconds taken, and which executor answered."""
+def with_cost(answer: Answer, request: GraphQLRequest, limits: Limits, statements: int, seconds: float) -> bytes:
+    """``body`` with ``extensions.cost``: each measure of the query beside the limit it is held to
+    (objects the query-cost rule estimates, depth, aliases), the SQL statements run, the time
+    taken against the time limit, and which part answered (``cache``, ``compiled``, ``resolvers``)."""
     try:
-        estimated = estimate(parse(request.query), request.operation_name)
+        measured = measure(parse(request.query), request.operation_name)
     except GraphQLError:
-        estimated = 0
-    cost = {"estimated": estimated, "limit": MAX_COST, "statements": statements,
-            "milliseconds": round(seconds * 1000, 3), "executor": answer.source}
+        measured = {"objects": 0, "depth": 0, "aliases": 0}
+    cost = {"estimated": measured["objects"], "limit": MAX_COST, "depth": measured["depth"],
+            "maxDepth": limits.max_depth, "aliases": measured["aliases"], "maxAliases": limits.max_aliases,
+            "statements": statements, "milliseconds": round(seconds * 1000, 3),
+            "timeLimitMilliseconds": round(limits.time_limit * 1000), "executor": answer.source}
     return answer.body[:-1] + b',"extensions":{"cost":' + orjson.dumps(cost) + b"}}"
 
 

@@ -24,6 +24,9 @@ MAX_BODY_BYTES = 1_000_000  # a POST body
 MAX_BATCH = 10  # operations in one batched POST (they share one time limit)
 MAX_INPUT_DEPTH = 32  # nesting of `variables` and `extensions` (our inputs nest 3 deep)
 MAX_ERRORS = 50  # errors shown in one answer; the rest are counted
+PYTHON_GRACE = 0.5  # seconds of Python work past the SQL deadline before a request is stopped
+CLI_TIME_FACTOR = 5  # `newsgql query` runs one document with this many times the time limit
+DEFAULT_MAX_AGE = 3600  # Cache-Control max-age of clean GET answers
 
 # -- caches (see ``gql/__init__.py`` for what each keeps)
 RESPONSE_CACHE_ENTRIES = 4096  # finished answers, per process
@@ -31,6 +34,7 @@ RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
 REPLAY_ENTRIES = 4096  # recorded GET answers, per process
 REPLAY_BYTES = 64 * 1024 * 1024
 OUTLINE_CACHE = 1024  # document outlines
+OUTLINE_BYTES = 16 * 1024 * 1024  # of their shapes and strings
 PLAN_CACHE = 2048  # compiled plans (or "not compilable")
 PERSISTED_ENTRIES = 4096  # documents registered by Apollo's automatic persisted queries
 PERSISTED_BYTES = 16 * 1024 * 1024

@@ -22,10 +22,10 @@ from typing import Any
 from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, OperationType, value_from_ast_untyped
 
 from ..errors import Unsupported
+from .binding import Parameters
 from .ctes import Ctes
 from .events import Builder
 from .json_sql import Json
-from .params import Parameters
 from .roots import root
 from .selection import collect
 

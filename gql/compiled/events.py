@@ -13,9 +13,9 @@ from graphql import FieldNode
 from db import sql
 
 from ..errors import Unsupported
+from .binding import Parameters
 from .ctes import Ctes
 from .json_sql import Json, array
-from .params import Parameters
 
 EVENT_SCALARS = {
     "path": "{e}.path", "date": "{e}.date", "title": "{e}.title", "story": "{e}.story", "body": "{e}.body",
@@ -74,9 +74,7 @@ def related(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
         if selection.arguments:
             raise Unsupported(f"arguments on RelatedEvent.{name}")
         if name == "event":
-            targets = targets or b.ctes.ids(
-                f"SELECT DISTINCT target_id FROM related WHERE event_id IN (SELECT id FROM {ids})"
-                " AND target_id IS NOT NULL")
+            targets = targets or b.ctes.ids(sql.link_targets(ids))
             child = level(b, selection, targets)
             return f"json((SELECT v FROM {child} WHERE {child}.id = r.target_id))"
         if name == "contexts":

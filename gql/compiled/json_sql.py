@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from graphql import FieldNode, FragmentDefinitionNode
 
 from ..errors import Unsupported
-from .params import Parameters
+from .binding import Parameters
 from .selection import collect
 
 Build = Callable[[FieldNode], str]

@@ -9,11 +9,11 @@ compiles a shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 
-from ..limits import OUTLINE_CACHE
+from ..caching import LruCache, digest
+from ..limits import OUTLINE_BYTES, OUTLINE_CACHE
 from .shape import Shape, shape_of
 
 
@@ -23,9 +23,26 @@ class Outline:
     shape: Shape | None  # one operation: what its compiled plan depends on (``shape``)
 
 
-@lru_cache(maxsize=OUTLINE_CACHE)
+def _size(found: Outline) -> int:
+    return 64 + (len(found.shape.key) + sum(map(len, found.shape.literals)) if found.shape else 0)
+
+
+#: Outlines by the document's digest, bounded in count and in the bytes of their shapes.
+_OUTLINES: LruCache[bytes, Outline] = LruCache(OUTLINE_CACHE, OUTLINE_BYTES, size=_size)
+
+
 def outline(query: str) -> Outline | None:
     """The document's outline; None if it does not parse (Strawberry reports that)."""
+    key = digest(query.encode())
+    found = _OUTLINES.get(key)
+    if found is None:
+        found = _outline(query)
+        if found is not None:
+            _OUTLINES.put(key, found)
+    return found
+
+
+def _outline(query: str) -> Outline | None:
     try:
         document = parse(query)
     except GraphQLError:

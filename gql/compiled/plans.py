@@ -23,6 +23,7 @@ from graphql import DocumentNode
 from db.read import Reader
 
 from .. import cursors
+from ..caching import digest
 from ..errors import Unsupported
 from ..limits import PLAN_CACHE
 from .compile import Plan, compile_operation
@@ -92,6 +93,6 @@ def plan_for(query: str, operation: str | None, variables: dict[str, Any] | None
     operation (the resolvers give that error); any other by its text and operation name.
     """
     if shape is not None and operation in (None, first_operation):
-        return ("shape", shape.key), shape.values(variables), True
-    return ("text", query, operation), variables, False
+        return ("shape", digest(shape.key.encode())), shape.values(variables), True
+    return ("text", digest(query.encode()), operation), variables, False
 

@@ -13,7 +13,7 @@ from db.filters import FILTERS_BY_NAME
 
 from ..arguments import EVENT_CURSOR, RANK_CURSOR
 from ..errors import Unsupported
-from . import params
+from . import binding
 from .connections import Page, connection
 from .events import Builder, level
 from .json_sql import array
@@ -30,7 +30,7 @@ def root(b: Builder, node: FieldNode, counts: dict[str, int]) -> str:
     name = node.name.value
     arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
     if name == "event" and set(arguments) == {"path"}:
-        path = b.params.argument(arguments["path"], params.path)
+        path = b.params.argument(arguments["path"], binding.path)
         found = level(b, node, b.ctes.ids(f"SELECT e.id FROM events e WHERE {sql.BY_PATH.format(p=path)}"))
         return f"json((SELECT v FROM {found}))"
     if name == "events" and set(arguments) <= EVENTS_ARGUMENTS:
@@ -59,7 +59,7 @@ def condition(b: Builder, node: ValueNode | None) -> str:
         found = FILTERS_BY_NAME.get(item.name.value)
         if found is None:
             raise Unsupported(f"filter field {item.name.value}")
-        clauses.append(found.clause(b.params.argument(item.value, params.filter_value(found))))
+        clauses.append(found.clause(b.params.argument(item.value, binding.filter_value(found))))
     return " AND ".join(clauses) or "1"
 
 
@@ -75,8 +75,8 @@ def _enum(node: ValueNode | None, default: str) -> str:
 def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts: dict[str, int]) -> str:
     """``events``: a keyset page of the filtered events (a rowid range either way)."""
     keyset = sql.OLDEST_FIRST if _enum(arguments.get("orderBy"), "NEWEST_FIRST") == "OLDEST_FIRST" else sql.NEWEST_FIRST
-    first = b.params.argument(arguments.get("first"), params.first)
-    after = b.params.argument(arguments.get("after"), params.after_event)
+    first = b.params.argument(arguments.get("first"), binding.first)
+    after = b.params.argument(arguments.get("after"), binding.after_event)
     where = condition(b, arguments.get("filter"))
     total = b.params.constant(counts["events"]) if where == "1" else f"({sql.count_events(where)})"
     return connection(b, node, Page(
@@ -98,20 +98,21 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
     if advanced is not None and not isinstance(advanced, BooleanValueNode):
         raise Unsupported("advanced from a variable")
     order = _enum(arguments.get("orderBy"), "RELEVANCE")
-    match = b.params.argument(arguments["query"], params.search_text(advanced is not None and advanced.value))
-    first = b.params.argument(arguments.get("first"), params.first)
+    match = b.params.argument(arguments["query"], binding.search_text(advanced is not None and advanced.value))
+    first = b.params.argument(arguments.get("first"), binding.first)
     wanted = {chosen.name.value for edges in b.json.selected(node, "SearchConnection")
               if edges.name.value == "edges" for chosen in b.json.selected(edges, "SearchEdge")}
     rank = "f.rank" if "rank" in wanted or order == "RELEVANCE" else "NULL"
     snippet = sql.SNIPPET if "snippet" in wanted else "NULL"
     found = sql.search_hits(f"f.rowid AS id, {rank} AS rank, {snippet} AS snippet", match, with_events=False)
     if order == "RELEVANCE":
-        offset = b.params.argument(arguments.get("after"), params.after_rank)
+        offset = b.params.argument(arguments.get("after"), binding.after_rank)
         hits, skip, earlier = f"{found} ORDER BY {sql.RANKED}", f" OFFSET {offset}", f"{offset} > 0"
-        cursor, place = f"gql_id('{RANK_CURSOR}', {{e}}.n)", f"{offset} + row_number() OVER (ORDER BY rank, id) - 1"
+        cursor = f"gql_id('{RANK_CURSOR}', {{e}}.n)"
+        place = f"{offset} + row_number() OVER (ORDER BY {sql.ranked('rank', 'id')}) - 1"
     else:
         keyset = sql.NEWEST_FIRST if order == "NEWEST_FIRST" else sql.OLDEST_FIRST
-        after = b.params.argument(arguments.get("after"), params.after_event)
+        after = b.params.argument(arguments.get("after"), binding.after_event)
         hits = f"{found} AND {keyset.after('f.rowid', after)} ORDER BY {keyset.order('f.rowid')}"
         skip, earlier = "", f"{after} IS NOT NULL"
         cursor, place = f"gql_id('{EVENT_CURSOR}', {{e}}.id)", f"row_number() OVER (ORDER BY id {keyset.direction})"

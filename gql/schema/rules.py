@@ -2,7 +2,7 @@
 
 - ``ArgumentLimits``: ``first: 1000000``, ``relatedGraph(depth: 1000)`` or a forged cursor written
   into the document. The same values sent as variables are checked by the resolvers
-  (``limits.py``), since validation never sees variable values.
+  (``gql.arguments``, with the same messages), since validation never sees variable values.
 - ``QueryCost``, ``depth_limit``, ``alias_limit``: how many objects an answer could hold, how deep
   and how many aliases, each measured by ``fold`` in time linear in the document.
 
@@ -35,16 +35,10 @@ from graphql import (
 from db.filters import FILTERS, Kind
 
 from .. import cursors
-from ..arguments import EVENT_CURSOR, RANK_CURSOR, check_name_count, check_search_text
+from ..arguments import EVENT_CURSOR, RANGES, RANK_CURSOR, check_name_count, check_search_text, in_range
 from ..errors import BAD_USER_INPUT, LIMIT_EXCEEDED, UserError
-from ..limits import MAX_COST, MAX_GRAPH_DEPTH, MAX_GRAPH_NODES, MAX_OFFSET, MAX_PAGE
+from ..limits import MAX_COST, MAX_GRAPH_NODES, MAX_PAGE
 
-INT_RANGES = {
-    "first": (0, MAX_PAGE),
-    "offset": (0, MAX_OFFSET),
-    "depth": (0, MAX_GRAPH_DEPTH),
-    "limit": (1, MAX_GRAPH_NODES),
-}
 CURSOR_KINDS = {"search": (RANK_CURSOR, EVENT_CURSOR)}  # by rank or by date; every other `after` is an event's
 NAME_LISTS = {item.name for item in FILTERS if item.kind is Kind.NAMES}
 
@@ -54,11 +48,11 @@ class ArgumentLimits(ValidationRule):
 
     def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
         name, value = node.name.value, node.value
-        if name in INT_RANGES and isinstance(value, IntValueNode):
-            low, high = INT_RANGES[name]
-            number = int(value.value)
-            if not low <= number <= high:
-                self._error(f"{name} must be between {low} and {high}; got {number}", node)
+        if name in RANGES and isinstance(value, IntValueNode):
+            try:
+                in_range(name, int(value.value))
+            except UserError as exc:
+                self._error(exc.message, node)
         elif name == "after" and isinstance(value, StringValueNode):
             kinds = CURSOR_KINDS.get(self._field_name(), (EVENT_CURSOR,))
             try:
@@ -133,14 +127,28 @@ class QueryCost(ValidationRule):
         return LIST_FACTORS.get(field.name.value, 1)
 
 
-def estimate(document: DocumentNode, operation_name: str | None) -> int:
-    """The objects ``QueryCost`` counts for the chosen operation of a valid document."""
+def measure(document: DocumentNode, operation_name: str | None) -> dict[str, int]:
+    """What the rules measure of the chosen operation of a valid document: its estimated
+    ``objects`` (``QueryCost``), ``depth`` and ``aliases``, as each rule counts them."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     chosen = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
               and (operation_name is None or (d.name is not None and d.name.value == operation_name))]
     if not chosen:
+        return {"objects": 0, "depth": 0, "aliases": 0}
+    selections = chosen[0].selection_set
+    return {"objects": fold(selections, fragments.get, QueryCost._objects_of, sum),
+            "depth": fold(selections, fragments.get, _nesting, max),
+            "aliases": fold(selections, fragments.get, _aliases, sum)}
+
+
+def _nesting(field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
+    if field.selection_set is None or field.name.value.startswith("__"):  # introspection is free
         return 0
-    return fold(chosen[0].selection_set, fragments.get, QueryCost._objects_of, sum)
+    return 1 + inner(field.selection_set)
+
+
+def _aliases(field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
+    return (1 if field.alias else 0) + (inner(field.selection_set) if field.selection_set else 0)
 
 
 def depth_limit(max_depth: int) -> type[ValidationRule]:
@@ -151,14 +159,9 @@ def depth_limit(max_depth: int) -> type[ValidationRule]:
     400-character document) kept a worker busy for minutes. ``fold`` measures each fragment once.
     """
 
-    def nesting(field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
-        if field.selection_set is None or field.name.value.startswith("__"):  # introspection is free
-            return 0
-        return 1 + inner(field.selection_set)
-
     class DepthLimit(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
-            if fold(node.selection_set, self.context.get_fragment, nesting, max) > max_depth:
+            if fold(node.selection_set, self.context.get_fragment, _nesting, max) > max_depth:
                 name = node.name.value if node.name else "anonymous"
                 self.report_error(GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}",
                                                node, extensions={"code": LIMIT_EXCEEDED}))
@@ -170,12 +173,9 @@ def alias_limit(max_aliases: int) -> type[ValidationRule]:
     """A rule refusing operations with more than ``max_aliases`` aliased fields (fragments counted
     at each spread, as Strawberry's MaxAliasesLimiter does, but each measured once)."""
 
-    def aliases(field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
-        return (1 if field.alias else 0) + (inner(field.selection_set) if field.selection_set else 0)
-
     class AliasLimit(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
-            found = fold(node.selection_set, self.context.get_fragment, aliases, sum)
+            found = fold(node.selection_set, self.context.get_fragment, _aliases, sum)
             if found > max_aliases:
                 self.report_error(GraphQLError(f"{found} aliases found. Allowed: {max_aliases}", node,
                                                extensions={"code": LIMIT_EXCEEDED}))

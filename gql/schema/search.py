@@ -7,11 +7,13 @@ compiled path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 
 from db.errors import SearchSyntaxError
 from db.read import Reader, Row
-from db.sql import NEWEST_FIRST, OLDEST_FIRST, SNIPPET_BODY_CHARS
+from db.sql import NEWEST_FIRST, OLDEST_FIRST, SNIPPET_TEXT_CHARS
 
 from .. import cursors
 from ..arguments import EVENT_CURSOR, RANK_CURSOR, page_size, search_cursor, search_match
@@ -26,8 +28,8 @@ class SearchEdge:
     cursor: str
     node: Event
     rank: float = strawberry.field(description="bm25 score, 6 decimals; lower is better (SQLite FTS5).")
-    snippet: str = strawberry.field(description=f"Matching text with `<mark>` around hits (from the title for a body "
-                                                      f"over {SNIPPET_BODY_CHARS:,} characters).")
+    snippet: str = strawberry.field(description=f"Matching text with `<mark>` around hits: from the title alone "
+                                                f"when the event's text is over {SNIPPET_TEXT_CHARS:,} characters.")
 
     @classmethod
     def from_row(cls, cursor: str, row: Row) -> SearchEdge:
@@ -38,12 +40,11 @@ class SearchEdge:
 class SearchConnection:
     edges: list[SearchEdge]
     page_info: PageInfo
-    _count: strawberry.Private[object]
+    _count: strawberry.Private[Callable[[], int]]  # counted only when asked for
 
     @strawberry.field
     def total_count(self) -> int:
-        count = self._count
-        return int(count() if callable(count) else count)  # type: ignore[arg-type]
+        return self._count()
 
 
 def search(info: Info, text: str, first: int | None, after: str | None, advanced: bool,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import strawberry
 
@@ -10,9 +11,7 @@ from db.filters import IN_CONTEXT, Criteria
 from db.read import Row
 
 from .. import cursors
-from ..arguments import event_cursor, page_size
-from ..errors import LimitExceeded
-from ..limits import MAX_GRAPH_DEPTH, MAX_GRAPH_NODES
+from ..arguments import EVENT_CURSOR, event_cursor, in_range, page_size
 from .context import Info
 from .inputs import EventOrder, Interval
 
@@ -51,12 +50,11 @@ class EventEdge:
 class EventConnection:
     edges: list[EventEdge]
     page_info: PageInfo
-    _reader_count: strawberry.Private[object]
+    _count: strawberry.Private[Callable[[], int]]  # counted only when asked for
 
     @strawberry.field(description="How many events match, over all pages.")
     def total_count(self) -> int:
-        count = self._reader_count
-        return int(count() if callable(count) else count)  # type: ignore[arg-type]
+        return self._count()
 
 
 def event_connection(info: Info, criteria: Criteria, first: int | None, after: str | None,
@@ -66,7 +64,7 @@ def event_connection(info: Info, criteria: Criteria, first: int | None, after: s
     after_id = event_cursor(after)
     reader = info.context.reader
     rows = reader.list_events(criteria, first=size + 1, after_id=after_id, order=order.keyset) if size else []
-    edges = [EventEdge(cursor=cursors.encode("e", row["id"]), node=Event.from_row(row)) for row in rows[:size]]
+    edges = [EventEdge(cursor=cursors.encode(EVENT_CURSOR, row["id"]), node=Event.from_row(row)) for row in rows[:size]]
     return EventConnection(
         edges=edges,
         page_info=PageInfo(
@@ -75,7 +73,7 @@ def event_connection(info: Info, criteria: Criteria, first: int | None, after: s
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        _reader_count=lambda: reader.count_events(criteria),
+        _count=lambda: reader.count_events(criteria),
     )
 
 
@@ -201,10 +199,8 @@ class Event(Node):
 
     @strawberry.field(description="Events reachable within `depth` hops (one recursive SQL query).")
     def related_graph(self, info: Info, depth: int = 2, limit: int = 100) -> RelatedGraph:
-        if not 0 <= depth <= MAX_GRAPH_DEPTH:
-            raise LimitExceeded(f"depth must be between 0 and {MAX_GRAPH_DEPTH}; got {depth}")
-        if not 1 <= limit <= MAX_GRAPH_NODES:
-            raise LimitExceeded(f"limit must be between 1 and {MAX_GRAPH_NODES}; got {limit}")
+        in_range("depth", depth)
+        in_range("limit", limit)
         nodes, edges = info.context.reader.related_graph(self._pk, depth, limit)
         return RelatedGraph(
             nodes=[GraphNode(depth=row["depth"], event=Event.from_row(row)) for row in nodes],

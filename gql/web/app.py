@@ -24,7 +24,7 @@ from db.read import Reader
 
 from .. import __version__
 from ..execute import Executor
-from ..limits import Limits
+from ..limits import DEFAULT_MAX_AGE, Limits
 from ..schema import create_schema
 from .documents import Documents
 from .endpoint import GraphQLEndpoint
@@ -38,7 +38,7 @@ def create_app(
     *,
     limits: Limits | None = None,
     cors_origins: list[str] | None = None,
-    max_age: int = 3600,
+    max_age: int = DEFAULT_MAX_AGE,
     compiled: bool = True,
     response_cache: bool = True,
     documents: Documents | None = None,
@@ -49,13 +49,15 @@ def create_app(
     ``compiled=False`` answers every query through the resolvers (the reference path);
     ``response_cache=False`` answers every request afresh (for benchmarks of the cold path);
     ``documents`` holds trusted documents (and whether only they may run); ``introspection=False``
-    (for public deployments) refuses introspection, and GraphiQL and ``/schema.graphql`` say so.
+    (for public deployments) refuses introspection, and ``/schema.graphql`` says so; either, or
+    trusted documents only, puts a page saying why in GraphiQL's place.
     """
     limits = limits or Limits()
     reader = Reader(db_path)
     schema = create_schema(limits, introspection=introspection)
     sdl = schema.as_str() + "\n" if introspection else None
-    graphiql_page = STATIC / "graphiql" / "index.html" if introspection else STATIC / "no-introspection.html"
+    closed = not introspection or (documents is not None and documents.only_trusted)
+    graphiql_page = STATIC / "closed.html" if closed else STATIC / "graphiql" / "index.html"
     executor = Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache)
     endpoint = GraphQLEndpoint(executor, limits, max_age=max_age, documents=documents,
                                graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None)
@@ -129,22 +131,22 @@ def app_from_env() -> Starlette:
     A worker that cannot open the database logs one line and exits 3, and the server stops.
     """
     origins = [o.strip() for o in os.environ.get("NEWSGQL_CORS_ORIGINS", "").split(",") if o.strip()]
-    limits = Limits(
-        time_limit=float(os.environ.get("NEWSGQL_TIME_LIMIT", Limits.time_limit)),
-        max_depth=int(os.environ.get("NEWSGQL_MAX_DEPTH", Limits.max_depth)),
-    )
     manifest = os.environ.get("NEWSGQL_DOCUMENTS")
     only = os.environ.get("NEWSGQL_DOCUMENTS_ONLY", "0") == "1"
     try:
+        limits = Limits(
+            time_limit=float(os.environ.get("NEWSGQL_TIME_LIMIT", Limits.time_limit)),
+            max_depth=int(os.environ.get("NEWSGQL_MAX_DEPTH", Limits.max_depth)),
+        )
         return create_app(
             os.environ["NEWSGQL_DB"], limits=limits, cors_origins=origins,
-            max_age=int(os.environ.get("NEWSGQL_MAX_AGE", "3600")),
+            max_age=int(os.environ.get("NEWSGQL_MAX_AGE", DEFAULT_MAX_AGE)),
             compiled=os.environ.get("NEWSGQL_COMPILED", "1") != "0",
             response_cache=os.environ.get("NEWSGQL_RESPONSE_CACHE", "1") != "0",
             documents=Documents.from_manifest(Path(manifest), only_trusted=only) if manifest else None,
             introspection=os.environ.get("NEWSGQL_INTROSPECTION", "1") != "0",
         )
-    except DatabaseError as exc:
+    except (DatabaseError, ValueError) as exc:  # no file, a bad manifest, a bad value in the environment
         # A worker (re)started after the file went away would fail the same way on every restart:
         # uvicorn's supervisor restarted it twice a second, each time with a traceback. Exit code 3
         # is what supervisors read as "this worker cannot boot, stop": uvicorn's (STARTUP_FAILURE,

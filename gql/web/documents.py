@@ -23,25 +23,13 @@ from typing import Any
 
 import orjson
 
-from ..errors import BAD_REQUEST, BadRequest
-from ..execute import Request
+from ..caching import LruCache
+from ..errors import NOT_FOUND, NOT_TRUSTED, BadRequest, DocumentError, ManifestError
+from ..execute import GraphQLRequest
 from ..limits import PERSISTED_BYTES, PERSISTED_ENTRIES
-from .caching import LruCache
 from .params import Sent
 
-NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-NOT_TRUSTED = "TRUSTED_DOCUMENT_REQUIRED"
 _HASH = re.compile(r"[0-9a-f]{64}")
-
-
-class DocumentError(Exception):
-    """The request's document cannot be found or may not run; ``request_error``: a 400 for
-    ``application/graphql-response+json`` clients (PersistedQueryNotFound is not: Apollo's
-    link turns persisted queries off after a 400)."""
-
-    def __init__(self, message: str, code: str = BAD_REQUEST, request_error: bool = True) -> None:
-        super().__init__(message)
-        self.message, self.code, self.request_error = message, code, request_error
 
 
 def sha256(document: str) -> str:
@@ -54,7 +42,7 @@ class Documents:
     def __init__(self, trusted: Mapping[str, str] | None = None, *, only_trusted: bool = False) -> None:
         self.trusted = {_id(key): value for key, value in (trusted or {}).items()}
         self.only_trusted = only_trusted
-        self.trusted_hashes = {sha256(document) for document in self.trusted.values()}
+        self.trusted_by_hash = {sha256(document): document for document in self.trusted.values()}
         self.persisted: LruCache[str, str] = LruCache(PERSISTED_ENTRIES, PERSISTED_BYTES)
 
     @classmethod
@@ -63,17 +51,19 @@ class Documents:
         try:
             manifest: Any = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:
-            raise ValueError(f"cannot read the documents manifest {path}: {exc}") from None
+            raise ManifestError(f"cannot read the documents manifest {path}: {exc}") from None
         if not isinstance(manifest, dict) or not all(
                 isinstance(key, str) and isinstance(value, str) for key, value in manifest.items()):
-            raise ValueError(f"{path}: a documents manifest is a JSON object of id -> document text")
+            raise ManifestError(f"{path}: a documents manifest is a JSON object of id -> document text")
         return cls(manifest, only_trusted=only_trusted)
 
-    def resolve(self, sent: Sent, cost: bool = False) -> Request:
+    def resolve(self, sent: Sent, cost: bool = False) -> GraphQLRequest:
         """The request to execute; DocumentError when its document is unknown or not allowed,
         BadRequest when there is none at all."""
         query = sent.query
         if sent.document_id is not None:
+            if query is not None:
+                raise DocumentError("send either a `query` or a `documentId`, not both")
             query = self.trusted.get(_id(sent.document_id))
             if query is None:
                 raise DocumentError(f"unknown documentId {sent.document_id[:80]!r}", NOT_FOUND)
@@ -82,9 +72,9 @@ class Documents:
             query = self._persisted(persisted, query)
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("a `query` string is required")
-        if self.only_trusted and sha256(query) not in self.trusted_hashes:
+        if self.only_trusted and sha256(query) not in self.trusted_by_hash:
             raise DocumentError("this server runs only its trusted documents: send a `documentId`", NOT_TRUSTED)
-        return Request(query, sent.variables, sent.operation_name, cost=cost)
+        return GraphQLRequest(query, sent.variables, sent.operation_name, cost=cost)
 
     def _persisted(self, persisted: Any, query: str | None) -> str:
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
@@ -93,7 +83,7 @@ class Documents:
         if not isinstance(digest, str) or not _HASH.fullmatch(digest):
             raise DocumentError("extensions.persistedQuery.sha256Hash must be 64 lower-case hex digits")
         if query is None:
-            found = self.trusted.get(digest) or self.persisted.get(digest)
+            found = self.trusted_by_hash.get(digest) or self.persisted.get(digest)
             if found is None:
                 raise DocumentError("PersistedQueryNotFound", NOT_FOUND, request_error=False)
             return found

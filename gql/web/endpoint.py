@@ -15,13 +15,12 @@ import time
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ..errors import BadRequest
-from ..execute import Answer, Executor, error_body
-from ..execute import Request as GraphQLRequest
-from ..limits import Limits
+from ..caching import etag_matches
+from ..errors import BadRequest, DocumentError
+from ..execute import Answer, Executor, GraphQLRequest, error_body
+from ..limits import DEFAULT_MAX_AGE, Limits
 from . import params
-from .caching import etag_matches
-from .documents import DocumentError, Documents
+from .documents import Documents
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
 
 ALLOW = "GET, POST"  # and HEAD, as GET; OPTIONS is answered with this list
@@ -31,7 +30,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 class GraphQLEndpoint:
     """Starlette endpoint: negotiate, read parameters, find the document, execute, answer."""
 
-    def __init__(self, executor: Executor, limits: Limits, *, graphiql: bytes | None, max_age: int = 3600,
+    def __init__(self, executor: Executor, limits: Limits, *, graphiql: bytes | None, max_age: int = DEFAULT_MAX_AGE,
                  documents: Documents | None = None) -> None:
         self.executor, self.limits = executor, limits
         self.graphiql, self.max_age = graphiql, max_age
@@ -81,12 +80,15 @@ class GraphQLEndpoint:
             response.headers.update(NO_STORE)
         return response
 
-    async def _batch(self, batch: list[params.Sent], media: str) -> Response:
+    async def _batch(self, batch: list[params.Sent | BadRequest], media: str) -> Response:
         """A JSON array of operations (Apollo's batch link): an array of their answers, in order,
         run one after another within ONE time limit. Always 200: each answer says how it went."""
         deadline = time.monotonic() + self.limits.time_limit
         bodies: list[bytes] = []
         for sent in batch:
+            if isinstance(sent, BadRequest):
+                bodies.append(error_body(sent.message))
+                continue
             try:
                 graphql_request = self.documents.resolve(sent, _asks_cost(sent))
             except BadRequest as exc:

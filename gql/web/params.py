@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
+from ..arguments import nested_deeper_than
 from ..errors import BadRequest
 from ..limits import MAX_BATCH, MAX_BODY_BYTES, MAX_INPUT_DEPTH, Limits
 from .negotiation import JSON
@@ -30,13 +31,16 @@ class Sent:
     document_id: str | None = None
 
 
-async def read(request: Request, limits: Limits) -> Sent | list[Sent]:
-    """The request's parameters; BadRequest (with its HTTP status) when they are malformed."""
+async def read(request: Request, limits: Limits) -> Sent | list[Sent | BadRequest]:
+    """The request's parameters; BadRequest (with its HTTP status) when they are malformed.
+
+    In a batch each operation is checked alone: a malformed one is its BadRequest, in its place.
+    """
     if request.method != "POST":
         args = request.query_params
         return _checked({
             "query": args.get("query"), "operationName": args.get("operationName"),
-            "documentId": args.get("documentId"),
+            "documentId": args.get("documentId", args.get("doc_id")),
             "variables": _json_arg(args.get("variables"), "variables"),
             "extensions": _json_arg(args.get("extensions"), "extensions"),
         }, limits)
@@ -50,7 +54,9 @@ async def read(request: Request, limits: Limits) -> Sent | list[Sent]:
     if isinstance(data, list):
         if not 0 < len(data) <= MAX_BATCH:
             raise BadRequest(f"a batch holds 1 to {MAX_BATCH} operations; this one has {len(data)}")
-        return [_checked(item, limits) for item in data]
+        if not all(isinstance(item, dict) for item in data):
+            raise BadRequest("a batch is an array of request objects, each with a `query`")
+        return [_checked_or_refused(item, limits) for item in data]
     return _checked(data, limits)
 
 
@@ -61,6 +67,13 @@ def _json_arg(text: str | None, name: str) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"`{name}` is not valid JSON: {exc}") from None
+
+
+def _checked_or_refused(data: Any, limits: Limits) -> Sent | BadRequest:
+    try:
+        return _checked(data, limits)
+    except BadRequest as exc:
+        return exc
 
 
 def _checked(data: Any, limits: Limits) -> Sent:
@@ -75,24 +88,13 @@ def _checked(data: Any, limits: Limits) -> Sent:
     for name, value in (("variables", variables), ("extensions", extensions)):
         if value is not None and not isinstance(value, dict):
             raise BadRequest(f"`{name}` must be a JSON object")
-        if _deeper_than(value, MAX_INPUT_DEPTH):
+        if nested_deeper_than(value, MAX_INPUT_DEPTH):
             raise BadRequest(f"`{name}` nested too deeply ({MAX_INPUT_DEPTH} levels at most)")
     if operation is not None and not isinstance(operation, str):
         raise BadRequest("`operationName` must be a string")
     if document_id is not None and not isinstance(document_id, str):
         raise BadRequest("`documentId` must be a string")
     return Sent(query, variables, operation or None, extensions, document_id)
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether JSON ``value`` nests more than ``limit`` arrays and objects (without recursion)."""
-    level: list[Any] = [value]
-    for _ in range(limit + 1):
-        level = [child for item in level if isinstance(item, dict | list)
-                 for child in (item.values() if isinstance(item, dict) else item)]
-        if not level:
-            return False
-    return True
 
 
 async def _body(request: Request) -> bytes:

@@ -13,10 +13,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..caching import LruCache, digest, etag_matches
 from ..limits import REPLAY_BYTES, REPLAY_ENTRIES
-from .caching import LruCache, etag_matches
 
-Key = tuple[bytes, bytes, bytes, bytes]
+Key = bytes  # a digest of the query string and the three headers
 Entry = tuple[bytes, list[tuple[bytes, bytes]], bytes]  # ETag, headers, body
 
 
@@ -33,8 +33,8 @@ class GetReplay:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        key: Key = (scope["query_string"], headers.get(b"accept", b""), headers.get(b"accept-encoding", b""),
-                    headers.get(b"origin", b""))
+        key: Key = digest(b"\n".join((scope["query_string"], headers.get(b"accept", b""),
+                                       headers.get(b"accept-encoding", b""), headers.get(b"origin", b""))))
         entry = self._entries.get(key)
         if entry is not None:
             etag, response_headers, body = entry

@@ -66,3 +66,11 @@ async def test_bench_queries(sample_db: Path, spec_key: str) -> None:
     reference = await answers(sample_db, False, requests)
     assert await answers(sample_db, True, requests) == reference
     assert all(status == 200 and '"errors"' not in text and '"data":{' in text for status, text in reference)
+    # and the compiled path answered them: the cost extension says which part did
+    app = create_app(sample_db, response_cache=False, max_age=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        sources = [(await http.post("/graphql", json={"query": document, "operationName": operation,
+                                                      "variables": variables, "extensions": {"cost": True}})
+                    ).json()["extensions"]["cost"]["executor"] for document, operation, variables in requests * 2]
+    # the first request of the shape is the resolvers' (its plan is compiled then), every later one the plan's
+    assert sources == ["resolvers"] + ["compiled"] * (len(sources) - 1), spec_key

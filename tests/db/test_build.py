@@ -291,6 +291,15 @@ def test_a_replaced_database_keeps_its_permission_bits(tmp_path: Path) -> None:
     assert rows(target, "SELECT count(*) FROM events") == [(133,)]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another owner needs root")
+def test_a_replaced_database_keeps_its_owner_and_group(tmp_path: Path) -> None:
+    target = tmp_path / "news.db"
+    target.write_bytes(b"old")
+    os.chown(target, 1234, 5678)
+    build(SAMPLE_DIR, target)
+    assert (target.stat().st_uid, target.stat().st_gid) == (1234, 5678)
+
+
 def test_a_missing_directory_is_named(tmp_path: Path) -> None:
     target = (tmp_path / "nope" / "news.db").resolve()
     with pytest.raises(BuildFailed) as refused:

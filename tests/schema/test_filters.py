@@ -54,3 +54,10 @@ async def test_contexts_none_is_bounded_like_every_list(client: httpx.AsyncClien
         error = response.json()["errors"][0]
         assert error["message"] == "at most 20 contexts in a filter"
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_publishers_by_domain_normalise_it_as_the_domain_filter_does(gql_post: Any) -> None:
+    query = "query($d: String) { publishers(domain: $d) { name domain eventCount } }"
+    spelled = (await gql_post(query, {"d": "WWW.BBC.co.uk"}))["publishers"]
+    assert spelled and spelled == (await gql_post(query, {"d": "bbc.co.uk"}))["publishers"]
+    assert {publisher["domain"] for publisher in spelled} == {"bbc.co.uk"}

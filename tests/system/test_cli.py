@@ -131,3 +131,18 @@ def test_a_bad_port_is_blamed_on_where_it_came_from() -> None:
     assert from_environment.returncode == 2
     assert from_environment.stderr.splitlines()[-1] == (
         "Error: Invalid value for '--port' (env var: 'NEWSGQL_PORT'): 99999 is not in the range 0<=x<=65535.")
+
+
+def test_query_refuses_deeply_nested_variables_in_one_line(sample_db: Path) -> None:
+    deep: object = 1
+    for _ in range(300):
+        deep = [deep]
+    done = newsgql("query", "{ __typename }", "--db", str(sample_db), "--variables", json.dumps({"x": deep}))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == "Error: --variables nested too deeply (32 levels at most)"
+
+
+def test_serve_refuses_a_time_limit_that_is_no_limit(sample_db: Path) -> None:
+    for value in ("nan", "inf", "0", "-1"):
+        done = newsgql("serve", str(sample_db), "--time-limit", value)
+        assert done.returncode == 2 and "--time-limit" in done.stderr and "Traceback" not in done.stderr, value

@@ -30,6 +30,8 @@ def large_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(corpus, "news/2016/12/14/huge.md", event_text(title="A very long report.", body=body))
     write(corpus, "news/2016/12/13/small.md", event_text(date="2016-12-13", title="Refugee talks.",
                                                          body="Talks on the refugee crisis begin."))
+    title = " ".join("refugee" if i % 50 == 0 else "words" for i in range(BODY_WORDS // 2))  # one 6 MB line
+    write(corpus, "news/2016/12/12/title.md", event_text(date="2016-12-12", title=title, body="Short."))
     build(corpus, root / "large.db")
     return root / "large.db"
 
@@ -48,10 +50,11 @@ def test_search_with_snippets_stays_within_the_time_limit(large_db: Path, tmp_pa
         assert elapsed < 5, f"search took {elapsed:.1f} s"
         assert "errors" not in answer.json(), answer.json()
         data = answer.json()["data"]["search"]
-        assert data["totalCount"] == 2
+        assert data["totalCount"] == 3
         snippets = {edge["node"]["date"]: edge["snippet"] for edge in data["edges"]}
         assert "<mark>refugee</mark>" in snippets["2016-12-13"].lower()
-        assert snippets["2016-12-14"]  # the large body's hit still has a snippet (from its title)
+        assert snippets["2016-12-14"] == "A very long report."  # from the title: no match there
+        assert snippets["2016-12-12"] == ""  # a title too long to snippet either
 
 
 def test_sigterm_stops_a_server_in_the_middle_of_a_search(large_db: Path, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from gql.web.documents import Documents
 Q = "{ events(first: 1) { totalCount } }"
 HASH = hashlib.sha256(Q.encode()).hexdigest()
 GR = {"accept": "application/graphql-response+json"}
+DAYS = "{ days(first: 1) { date } }"
 
 
 def apq(digest: str = HASH, version: int = 1) -> dict[str, Any]:
@@ -52,7 +53,7 @@ async def test_a_bad_persisted_query_is_a_request_error(client: httpx.AsyncClien
 @pytest.fixture
 def manifest(tmp_path: Path) -> Path:
     path = tmp_path / "persisted-documents.json"
-    path.write_text(json.dumps({f"sha256:{HASH}": Q, "events-by-date": "{ days(first: 1) { date } }"}))
+    path.write_text(json.dumps({f"sha256:{HASH}": Q, "events-by-date": DAYS}))
     return path
 
 
@@ -66,13 +67,22 @@ async def test_trusted_documents(sample_db: Path, manifest: Path, only: bool) ->
         assert by_hash.json() == {"data": {"events": {"totalCount": 133}}}
         assert (await client.post("/graphql", json={"extensions": apq()})).json() == by_hash.json()
         relay = await client.post("/graphql", json={"doc_id": HASH})
-        assert relay.json() == by_hash.json()
+        relay_get = await client.get("/graphql", params={"doc_id": HASH})
+        assert relay.json() == relay_get.json() == by_hash.json()
+        # a trusted document under an id of its own is found by its hash too (Apollo's link sends that)
+        days_hash = hashlib.sha256(DAYS.encode()).hexdigest()
+        assert (await client.post("/graphql", json={"extensions": apq(days_hash)})).json() == by_id.json()
+        both = await client.post("/graphql", json={"documentId": "events-by-date", "query": Q}, headers=GR)
+        assert both.status_code == 400
+        assert both.json()["errors"][0]["message"] == "send either a `query` or a `documentId`, not both"
         unknown = await client.post("/graphql", json={"documentId": "nope"}, headers=GR)
         assert unknown.status_code == 400
         assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
         other = await client.post("/graphql", json={"query": "{ days(first: 2) { date } }"}, headers=GR)
         trusted_text = await client.post("/graphql", json={"query": Q})
         assert trusted_text.json() == by_hash.json()
+        page = (await client.get("/graphql", headers={"accept": "text/html"})).text
+    assert ("GraphiQL is not offered" in page) is only  # every document GraphiQL sends would be refused
     if only:
         assert other.status_code == 400
         assert other.json()["errors"][0] == {

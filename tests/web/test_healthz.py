@@ -57,3 +57,15 @@ async def test_healthz_counts_are_numbers(client: httpx.AsyncClient) -> None:
     assert meta["events"] == 133 and meta["schema_version"] == 2
     assert isinstance(meta["corpus_fingerprint"], str) and isinstance(meta["built_at"], str)
     assert all(isinstance(value, int) for key, value in meta.items() if key not in ("corpus_fingerprint", "built_at"))
+
+
+async def test_a_copy_keeping_the_timestamps_is_seen(sample_db: Path, tmp_path: Path) -> None:
+    served = tmp_path / "news.db"
+    shutil.copyfile(sample_db, served)
+    app = create_app(served)
+    before = served.stat()
+    shutil.copyfile(sample_db, served)  # the same bytes, even: what was opened is no longer what is there
+    os.utime(served, ns=(before.st_atime_ns, before.st_mtime_ns))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        after = await client.get("/healthz")
+    assert after.status_code == 503 and "changed in place" in after.json()["reason"]

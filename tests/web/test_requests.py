@@ -109,6 +109,8 @@ async def test_the_cost_of_an_answer_when_asked(sample_db: Path) -> None:
     assert [cost["executor"] for cost in costs] == ["resolvers", "compiled", "compiled"]
     assert costs[0]["statements"] >= 3 and costs[1]["statements"] == 1  # one per level, then one in all
     assert all(cost["estimated"] == 1 + 1 + 1 + 5 * 1 + 1 + 10 * 1 and cost["limit"] == MAX_COST for cost in costs)
+    assert all((cost["depth"], cost["maxDepth"], cost["aliases"], cost["maxAliases"], cost["timeLimitMilliseconds"])
+               == (2, 15, 0, 30, 2000) for cost in costs)
     assert all(cost["milliseconds"] > 0 for cost in costs)
     assert "extensions" not in plain and plain["data"]["event"]["title"]
 
@@ -125,3 +127,17 @@ async def test_a_nul_in_a_search_is_an_error_not_a_shorter_search(client: httpx.
     around = (await client.post("/graphql", json={"query": count, "variables": {"q": "refugee\x00crisis"}})).json()
     spaced = (await client.post("/graphql", json={"query": count, "variables": {"q": "refugee crisis"}})).json()
     assert around == spaced and around["data"]["search"]["totalCount"] > 0
+
+
+async def test_a_malformed_operation_in_a_batch_is_its_own_error(client: httpx.AsyncClient) -> None:
+    batch = [{"query": Q}, {"query": 1}, {"query": Q, "variables": {"x": nested(40)}}]
+    response = await client.post("/graphql", json=batch)
+    answers = response.json()
+    assert response.status_code == 200 and len(answers) == 3
+    assert answers[0]["data"]["events"]["totalCount"] == 133
+    assert [a["errors"][0]["message"] for a in answers[1:]] == [
+        "`query` must be a string", f"`variables` nested too deeply ({MAX_INPUT_DEPTH} levels at most)"]
+    # an array that is not of request objects is no batch at all
+    response = await client.post("/graphql", json=[{"query": Q}, 7])
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "a batch is an array of request objects, each with a `query`"

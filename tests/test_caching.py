@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gql.web.caching import LruCache, etag_matches
+from gql.caching import LruCache, etag_matches
 
 
 def test_lru_evicts_least_recently_used_by_count_and_bytes() -> None:

@@ -1,5 +1,4 @@
-"""The two pieces the answer caches share (the executor's response cache and the GET replay):
-a bounded LRU and the ETag comparison.
+"""What the caches share: a bounded LRU, the digest they key on, and the ETag comparison.
 
 The database file never changes while it is served, so nothing expires: entries leave only
 when the cache is over its count or byte budget (least recently used first).
@@ -7,6 +6,7 @@ when the cache is over its count or byte budget (least recently used first).
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -40,6 +40,11 @@ class LruCache(Generic[K, V]):
         while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
             _, dropped = self._items.popitem(last=False)
             self._bytes -= self.size(dropped)
+
+
+def digest(data: bytes) -> bytes:
+    """What the caches key on: 16 bytes for a text of any length (a key's size is not counted)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
