@@ -18,12 +18,14 @@ def decode(text: str, kinds: tuple[str, ...], what: str = "cursor") -> tuple[str
     """Return (kind, integer value); raise UserError naming what was wrong."""
     if len(text) > MAX_CURSOR_CHARS:
         raise UserError(f"invalid {what}: too long")
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+    try:  # strictly: one spelling per cursor (no stray characters, padding, signs or leading zeros)
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True).decode("ascii")
         kind, _, value = raw.partition(":")
         number = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise UserError(f"invalid {what}: {text[:40]!r}") from None
+    if value != str(number) or "=" in text or encode(kind, number) != text:
+        raise UserError(f"invalid {what}: {text[:40]!r}")
     if kind not in kinds or not 0 <= number < 2**63:
         raise UserError(f"invalid {what}: {text[:40]!r} does not belong here")
     return kind, number

@@ -46,10 +46,13 @@ def test_the_kind_found_is_the_one_encoded() -> None:
 
 
 def test_length_limit_is_inclusive() -> None:
-    # leading zeros make a valid cursor of exactly the maximum length
+    # a cursor of exactly the maximum length is decoded (and refused for its leading zeros: one
+    # spelling per cursor); one character more is refused unread
     longest = cursors.encode("e", "0" * 45 + "5")
     assert len(longest) == MAX_CURSOR_CHARS
-    assert cursors.decode(longest, ("e",)) == ("e", 5)
+    with pytest.raises(UserError) as info:
+        cursors.decode(longest, ("e",))
+    assert info.value.message == f"invalid cursor: {longest[:40]!r}"
     with pytest.raises(UserError) as info:
         cursors.decode(cursors.encode("e", "0" * 48 + "5"), ("e",))
     assert info.value.message == "invalid cursor: too long"
@@ -100,3 +103,11 @@ def test_node_id_is_the_encoded_type_and_row_id() -> None:
     assert cursors.node_id("Context", 12) == "Q29udGV4dDoxMg"
     assert cursors.decode(cursors.node_id("Context", 99), ("Event", "Context"), what="id") == ("Context", 99)
     assert cursors.node_id("Event", 5) != cursors.node_id("Context", 5)
+
+
+@pytest.mark.parametrize("spelling", ["ZTo1!!", "Z.To1", "ZTo1==", "ZTo+NQ", "ZTogNQ", "ZTorNQ", "ZTowNQ", "ZToxXzA"])
+def test_a_cursor_has_one_spelling(spelling: str) -> None:
+    # stray characters, padding, the standard alphabet, " 5", "+5", "05", "1_0": each refused
+    with pytest.raises(UserError):
+        cursors.decode(spelling, ("e",))
+    assert cursors.decode(cursors.encode("e", 5), ("e",)) == ("e", 5)

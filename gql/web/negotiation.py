@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 HTML = "text/html"
@@ -21,6 +23,7 @@ def _accepted(header: str) -> list[tuple[str, float, int]]:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
+                quality = min(quality, 1.0) if math.isfinite(quality) else 0.0  # "nan" ranks above nothing
         if media:
             items.append((media.lower(), quality, index))
     return items

@@ -94,3 +94,12 @@ def test_choose(accept: str | None, expected: str | None) -> None:
 ])
 def test_wants_html(accept: str | None, expected: bool) -> None:
     assert wants_html(accept) is expected
+
+
+@pytest.mark.parametrize(("accept", "chosen"), [
+    ("application/graphql-response+json;q=nan, application/json", "application/json"),
+    ("application/graphql-response+json;q=inf, application/json;q=0.5", "application/json"),
+    ("application/json;q=2, application/graphql-response+json", "application/graphql-response+json"),
+])
+def test_qualities_that_are_not_numbers_from_0_to_1(accept: str, chosen: str) -> None:
+    assert choose(accept) == chosen
