@@ -175,8 +175,7 @@ class Reader:
         """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
         so a word found in half the archive costs what a rare one costs (ranking must score every hit).
         """
-        return self._fts(f"{_HITS} AND {order.after('f.rowid', '?')} ORDER BY {order.order('f.rowid')} LIMIT ?",
-                         (match, after_id, first))
+        return self._fts(f"{sql.hits_by_date(_HITS, order, '?')} LIMIT ?", (match, after_id, first))
 
     def count_search(self, match: str) -> int:
         return int(self._fts(sql.count_hits("?"), (match,))[0][0])

@@ -112,6 +112,8 @@ class Keyset:
 
 NEWEST_FIRST = Keyset(newest_first=True)
 OLDEST_FIRST = Keyset(newest_first=False)
+#: The keyset of each date order, by the name the GraphQL enums give it.
+KEYSETS = {"NEWEST_FIRST": NEWEST_FIRST, "OLDEST_FIRST": OLDEST_FIRST}
 
 
 def event_page(select: str, where: str, keyset: Keyset, cursor: str, limit: str) -> str:
@@ -155,6 +157,12 @@ def search_hits(select: str, match: str, *, with_events: bool) -> str:
     """Hits ``f`` of the FTS5 expression ``match`` (a placeholder), joined to their events ``e`` if asked."""
     joined = " JOIN events e ON e.id = f.rowid" if with_events else ""
     return f"SELECT {select} FROM events_fts f{joined} WHERE {SEARCH_MATCH.format(p=match)}"
+
+
+def hits_by_date(hits: str, keyset: Keyset, cursor: str) -> str:
+    """``hits`` (``search_hits``) after the event id ``cursor``, in ``keyset`` order: FTS5 walks its
+    index in rowid order and stops at the page's LIMIT."""
+    return f"{hits} AND {keyset.after('f.rowid', cursor)} ORDER BY {keyset.order('f.rowid')}"
 
 
 def count_hits(match: str) -> str:

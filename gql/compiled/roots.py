@@ -74,7 +74,7 @@ def _enum(node: ValueNode | None, default: str) -> str:
 
 def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts: dict[str, int]) -> str:
     """``events``: a keyset page of the filtered events (a rowid range either way)."""
-    keyset = sql.OLDEST_FIRST if _enum(arguments.get("orderBy"), "NEWEST_FIRST") == "OLDEST_FIRST" else sql.NEWEST_FIRST
+    keyset = sql.KEYSETS[_enum(arguments.get("orderBy"), "NEWEST_FIRST")]
     first = b.params.argument(arguments.get("first"), binding.first)
     after = b.params.argument(arguments.get("after"), binding.after_event)
     where = condition(b, arguments.get("filter"))
@@ -111,9 +111,9 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
         cursor = f"gql_id('{RANK_CURSOR}', {{e}}.n)"
         place = f"{offset} + row_number() OVER (ORDER BY {sql.ranked('rank', 'id')}) - 1"
     else:
-        keyset = sql.NEWEST_FIRST if order == "NEWEST_FIRST" else sql.OLDEST_FIRST
+        keyset = sql.KEYSETS[order]
         after = b.params.argument(arguments.get("after"), binding.after_event)
-        hits = f"{found} AND {keyset.after('f.rowid', after)} ORDER BY {keyset.order('f.rowid')}"
+        hits = sql.hits_by_date(found, keyset, after)
         skip, earlier = "", f"{after} IS NOT NULL"
         cursor, place = f"gql_id('{EVENT_CURSOR}', {{e}}.id)", f"row_number() OVER (ORDER BY id {keyset.direction})"
     return connection(b, node, Page(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from db.filters import FILTERS, Criteria, Kind
-from db.sql import BUCKET_WIDTHS, NEWEST_FIRST, OLDEST_FIRST, Keyset
+from db.sql import BUCKET_WIDTHS, KEYSETS, Keyset
 
 from .. import arguments
 
@@ -27,7 +27,7 @@ class EventOrder(Enum):
 
     @property
     def keyset(self) -> Keyset:
-        return NEWEST_FIRST if self is EventOrder.NEWEST_FIRST else OLDEST_FIRST
+        return KEYSETS[self.name]
 
 
 @strawberry.enum(description="Order of search hits.")
@@ -35,6 +35,11 @@ class SearchOrder(Enum):
     RELEVANCE = strawberry.enum_value("relevance", description="Best bm25 score first (titles weigh most).")
     NEWEST_FIRST = strawberry.enum_value("newest", description="Latest events first; as fast for common words.")
     OLDEST_FIRST = strawberry.enum_value("oldest", description="Earliest events first; as fast for common words.")
+
+    @property
+    def keyset(self) -> Keyset | None:
+        """The date order's keyset; None for RELEVANCE."""
+        return KEYSETS.get(self.name)
 
 
 @strawberry.enum(description="Width of a timeline bucket.")

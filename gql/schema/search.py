@@ -13,7 +13,7 @@ import strawberry
 
 from db.errors import SearchSyntaxError
 from db.read import Reader, Row
-from db.sql import NEWEST_FIRST, OLDEST_FIRST, SNIPPET_TEXT_CHARS
+from db.sql import SNIPPET_TEXT_CHARS, Keyset
 
 from .. import cursors
 from ..arguments import EVENT_CURSOR, RANK_CURSOR, page_size, search_cursor, search_match
@@ -54,10 +54,11 @@ def search(info: Info, text: str, first: int | None, after: str | None, advanced
     size = page_size(first)
     reader = info.context.reader
     try:
-        if order is SearchOrder.RELEVANCE:
+        keyset = order.keyset
+        if keyset is None:
             edges, more, previous = _ranked_hits(reader, match, size, after)
         else:
-            edges, more, previous = _dated_hits(reader, match, size, after, order is SearchOrder.NEWEST_FIRST)
+            edges, more, previous = _dated_hits(reader, match, size, after, keyset)
     except SearchSyntaxError as exc:
         raise UserError(str(exc)) from None
     return SearchConnection(
@@ -82,11 +83,10 @@ def _ranked_hits(reader: Reader, match: str | None, size: int, after: str | None
     return edges, len(rows) > size, offset > 0
 
 
-def _dated_hits(reader: Reader, match: str | None, size: int, after: str | None, newest_first: bool) -> Hits:
+def _dated_hits(reader: Reader, match: str | None, size: int, after: str | None, keyset: Keyset) -> Hits:
     """A page of hits in date order; the cursor is the event's id, a keyset like `events`."""
     after_id = search_cursor(after, EVENT_CURSOR) if after else None
-    order = NEWEST_FIRST if newest_first else OLDEST_FIRST
-    rows = reader.search_by_date(match, first=size + 1, after_id=after_id, order=order) if size and match else []
+    rows = reader.search_by_date(match, first=size + 1, after_id=after_id, order=keyset) if size and match else []
     edges = [SearchEdge.from_row(cursors.encode(EVENT_CURSOR, row["id"]), row) for row in rows[:size]]
     return edges, len(rows) > size, after_id is not None
 
