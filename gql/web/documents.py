@@ -57,7 +57,7 @@ class Documents:
             raise ManifestError(f"{path}: a documents manifest is a JSON object of id -> document text")
         return cls(manifest, only_trusted=only_trusted)
 
-    def resolve(self, sent: Sent, cost: bool = False) -> GraphQLRequest:
+    def resolve(self, sent: Sent) -> GraphQLRequest:
         """The request to execute; DocumentError when its document is unknown or not allowed,
         BadRequest when there is none at all."""
         query = sent.query
@@ -74,6 +74,7 @@ class Documents:
             raise BadRequest("a `query` string is required")
         if self.only_trusted and sha256(query) not in self.trusted_by_hash:
             raise DocumentError("this server runs only its trusted documents: send a `documentId`", NOT_TRUSTED)
+        cost = (sent.extensions or {}).get("cost") is True
         return GraphQLRequest(query, sent.variables, sent.operation_name, cost=cost)
 
     def _persisted(self, persisted: Any, query: str | None) -> str:

@@ -9,7 +9,6 @@ What to answer is the executor's (``gql.execute``); this module is HTTP only.
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from starlette.requests import Request
@@ -54,7 +53,7 @@ class GraphQLEndpoint:
             sent = await params.read(request, self.limits)
             if isinstance(sent, list):
                 return await self._batch(sent, media)
-            graphql_request = self.documents.resolve(sent, _asks_cost(sent))
+            graphql_request = self.documents.resolve(sent)
         except BadRequest as exc:
             return _error_response(media, exc.status, exc.message, {**exc.headers, **NO_STORE})
         except DocumentError as exc:  # never cached: a hash not found now may be known next time
@@ -68,7 +67,7 @@ class GraphQLEndpoint:
 
     async def _get(self, request: Request, graphql_request: GraphQLRequest, key: bytes, media: str) -> Response:
         """A GET: an ETag from the file and the request, ``304`` for a matching ``If-None-Match``."""
-        etag = f'"{self.etag_prefix}-{hashlib.blake2b(key, digest_size=12).hexdigest()}"'
+        etag = f'"{self.etag_prefix}-{key.hex()}"'
         headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
         if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
@@ -86,19 +85,16 @@ class GraphQLEndpoint:
         deadline = time.monotonic() + self.limits.time_limit
         bodies: list[bytes] = []
         for sent in batch:
-            if isinstance(sent, BadRequest):
-                bodies.append(error_body(sent.message))
-                continue
             try:
-                graphql_request = self.documents.resolve(sent, _asks_cost(sent))
+                if isinstance(sent, BadRequest):
+                    raise sent
+                graphql_request = self.documents.resolve(sent)
             except BadRequest as exc:
                 bodies.append(error_body(exc.message))
-                continue
             except DocumentError as exc:
                 bodies.append(_refused(exc).body)
-                continue
-            answer = await self.executor.execute(graphql_request, graphql_request.key(media), deadline)
-            bodies.append(answer.body)
+            else:
+                bodies.append((await self.executor.execute(graphql_request, graphql_request.key(media), deadline)).body)
         return Response(b"[" + b",".join(bodies) + b"]", media_type=_content_type(media))
 
 
@@ -110,11 +106,7 @@ def status(request_error: bool, media: str) -> int:
 
 def _asks(request: Request) -> bool:
     """Whether a GET carries an operation (a browser gets GraphiQL otherwise)."""
-    return any(name in request.query_params for name in ("query", "documentId", "extensions"))
-
-
-def _asks_cost(sent: params.Sent) -> bool:
-    return (sent.extensions or {}).get("cost") is True
+    return any(name in request.query_params for name in ("query", "documentId", "doc_id", "extensions"))
 
 
 def _refused(exc: DocumentError) -> Answer:
