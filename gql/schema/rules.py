@@ -100,17 +100,14 @@ class QueryCost(ValidationRule):
     """
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
-        cost = fold(node.selection_set, self.context.get_fragment, self._objects, sum)
+        cost = fold(node.selection_set, self.context.get_fragment, self.objects, sum)
         if cost > MAX_COST:
             self.report_error(GraphQLError(
                 f"query too costly: up to {cost:,} objects (limit {MAX_COST:,}); ask for smaller pages "
                 "or fewer nested lists", node, extensions={"code": LIMIT_EXCEEDED}))
 
-    def _objects(self, field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
-        return self._objects_of(field, inner)
-
     @classmethod
-    def _objects_of(cls, field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
+    def objects(cls, field: FieldNode, inner: Callable[[SelectionSetNode], int]) -> int:
         """The field itself and, per object it holds, what is selected on it."""
         if field.selection_set is None:
             return 1
@@ -136,7 +133,7 @@ def measure(document: DocumentNode, operation_name: str | None) -> dict[str, int
     if not chosen:
         return {"objects": 0, "depth": 0, "aliases": 0}
     selections = chosen[0].selection_set
-    return {"objects": fold(selections, fragments.get, QueryCost._objects_of, sum),
+    return {"objects": fold(selections, fragments.get, QueryCost.objects, sum),
             "depth": fold(selections, fragments.get, _nesting, max),
             "aliases": fold(selections, fragments.get, _aliases, sum)}
 
