@@ -156,10 +156,10 @@ class Reader:
 
     # -- lists ---------------------------------------------------------------------------------
 
-    def list_events(self, criteria: Criteria, *, first: int, after_id: int | None, order: Keyset) -> list[Row]:
-        """A keyset page: ids follow (date, slug) order, so the primary key is the sort key."""
+    def list_events(self, criteria: Criteria, *, first: int, after: str | None, order: Keyset) -> list[Row]:
+        """A keyset page after the event path ``after``: ids follow path order, so the primary key is the sort key."""
         where, params = criteria.where()
-        return self.rows(sql.event_page(EVENT_COLUMNS, where, order, "?", "?"), [after_id, *params, first])
+        return self.rows(sql.event_page(EVENT_COLUMNS, where, order, "?", "?"), [after, *params, first])
 
     def count_events(self, criteria: Criteria) -> int:
         if criteria.empty:
@@ -171,11 +171,11 @@ class Reader:
         """FTS5 ranked by bm25 (title weighted highest); ``match`` is an FTS5 expression."""
         return self._fts(f"{_HITS} ORDER BY {sql.RANKED} LIMIT ? OFFSET ?", (match, first, offset))
 
-    def search_by_date(self, match: str, *, first: int, after_id: int | None, order: Keyset) -> list[Row]:
+    def search_by_date(self, match: str, *, first: int, after: str | None, order: Keyset) -> list[Row]:
         """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
         so a word found in half the archive costs what a rare one costs (ranking must score every hit).
         """
-        return self._fts(f"{sql.hits_by_date(_HITS, order, '?')} LIMIT ?", (match, after_id, first))
+        return self._fts(f"{sql.hits_by_date(_HITS, order, '?')} LIMIT ?", (match, after, first))
 
     def count_search(self, match: str) -> int:
         return int(self._fts(sql.count_hits("?"), (match,))[0][0])

@@ -92,8 +92,14 @@ def count_events(where: str) -> str:
 
 @dataclass(frozen=True)
 class Keyset:
-    """A date order over a rowid: event ids follow date then slug (and FTS rowids are event ids),
-    so the page after a cursor is a rowid range, and a deep page costs what the first one costs."""
+    """A date order over a rowid: event ids follow the canonical path, that is date then file name
+    (and FTS rowids are event ids), so the page after a cursor is a rowid range, and a deep page
+    costs what the first one costs.
+
+    A cursor holds an event's path, never its id: ids are the build's, a path is the event's
+    identity in every build. The path is turned into the id range by one lookup in the path
+    index, and holds its place in the order even when its event is gone.
+    """
 
     newest_first: bool
 
@@ -102,9 +108,12 @@ class Keyset:
         return "DESC" if self.newest_first else "ASC"
 
     def after(self, column: str, cursor: str) -> str:
-        """Rows after the cursor id ``cursor`` (an SQL expression; NULL: from the start)."""
-        compare, unbounded = ("<", "9223372036854775807") if self.newest_first else (">", "-1")
-        return f"{column} {compare} coalesce({cursor}, {unbounded})"
+        """Rows after the event path ``cursor`` (an SQL expression; NULL: from the start)."""
+        if self.newest_first:  # before the first event at or after the cursor's place
+            bound = f"SELECT id FROM events WHERE path >= {cursor} ORDER BY path LIMIT 1"
+            return f"{column} < coalesce(({bound}), 9223372036854775807)"
+        bound = f"SELECT id FROM events WHERE path <= {cursor} ORDER BY path DESC LIMIT 1"
+        return f"{column} > coalesce(({bound}), -1)"
 
     def order(self, column: str) -> str:
         return f"{column} {self.direction}"

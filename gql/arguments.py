@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from db.filters import Criteria, Filter, Kind
+from db.paths import PathError, canonical_path
 
 from . import cursors
 from .errors import LimitExceeded, UserError
@@ -29,7 +30,7 @@ from .limits import (
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-#: Cursor kinds: an event id (keyset pages) and a place in a ranking (search by relevance).
+#: Cursor kinds: an event's place in date order (its canonical path) and a place in a ranking.
 EVENT_CURSOR, RANK_CURSOR = "e", "s"
 
 
@@ -68,14 +69,42 @@ def offset(value: int) -> int:
     return in_range("offset", value)
 
 
-def event_cursor(after: str | None) -> int | None:
-    """The event id an ``after`` cursor of a keyset page holds (None: from the start)."""
-    return cursors.decode(after, (EVENT_CURSOR,))[1] if after else None
+def event_path(value: str, text: str, what: str = "cursor") -> str:
+    """The canonical event path a cursor or id holds: an event's identity, the same in every build."""
+    try:
+        if canonical_path(value) == value:
+            return value
+    except PathError:
+        pass
+    raise UserError(f"invalid {what}: {text[:40]!r}")
 
 
-def search_cursor(after: str, kind: str) -> int:
-    """The number a search cursor holds; a cursor of the other ordering is refused, not misread."""
-    found, value = cursors.decode(after, (RANK_CURSOR, EVENT_CURSOR))
+def cursor_value(text: str, kinds: tuple[str, ...]) -> tuple[str, int | str]:
+    """(kind, value) of a cursor of one of ``kinds``: a rank's place, or an event's path."""
+    kind, value = cursors.decode(text, kinds)
+    return kind, cursors.number(value, text) if kind == RANK_CURSOR else event_path(value, text)
+
+
+def event_cursor(after: str | None) -> str | None:
+    """The event path an ``after`` cursor of a date-ordered page holds (None: from the start).
+
+    The page goes on after that place in date order even when the event is gone from the file."""
+    return str(cursor_value(after, (EVENT_CURSOR,))[1]) if after else None
+
+
+def rank_cursor(after: str) -> int:
+    """The place in the ranking a ``search`` cursor by relevance holds."""
+    return int(_search_cursor(after, RANK_CURSOR))
+
+
+def dated_cursor(after: str) -> str:
+    """The event path a ``search`` cursor in date order holds."""
+    return str(_search_cursor(after, EVENT_CURSOR))
+
+
+def _search_cursor(after: str, kind: str) -> int | str:
+    """A search cursor of the order ``kind``; a cursor of the other ordering is refused, not misread."""
+    found, value = cursor_value(after, (RANK_CURSOR, EVENT_CURSOR))
     if found != kind:
         orders = "RELEVANCE" if kind == RANK_CURSOR else "NEWEST_FIRST or OLDEST_FIRST"
         raise UserError(f"invalid cursor: it belongs to a search with another orderBy (this one needs {orders})")

@@ -16,7 +16,7 @@ MAX_GRAPH_NODES = 500  # `relatedGraph(limit:)`
 MAX_FILTER_CONTEXTS = 20  # names in one context list of a filter
 MAX_SEARCH_CHARS = 500  # `search(query:)`
 MAX_SEARCH_WORDS = 32  # words of a plain search kept
-MAX_CURSOR_CHARS = 64  # a cursor or global id
+MAX_CURSOR_CHARS = 1024  # a cursor or global id: holds an event path (a file name is <= 255 bytes) or a context name
 
 # -- a document and its answer
 MAX_COST = 100_000  # estimated objects in one answer (``schema.rules.QueryCost``)

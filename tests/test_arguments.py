@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 
@@ -119,38 +120,47 @@ def test_offset_refuses(value: int) -> None:
 # -- cursors ---------------------------------------------------------------------------------
 
 
+PATH = "/news/2015/09/05/refugees-march.md"
+
+
 def test_event_cursor() -> None:
     assert arguments.event_cursor(None) is None
     assert arguments.event_cursor("") is None
-    assert arguments.event_cursor(cursors.encode("e", 42)) == 42
+    assert arguments.event_cursor(cursors.encode("e", PATH)) == PATH
 
 
-@pytest.mark.parametrize("after", [cursors.encode("s", 42), cursors.encode("Event", 42), "zz"])
+@pytest.mark.parametrize("after", [cursors.encode("s", 42), cursors.encode("Event", PATH), "zz",
+                                   cursors.encode("e", 42),  # a row number, as cursors held before ids were paths
+                                   cursors.encode("e", "/news/2015/9/5/refugees-march.md"),  # not the one spelling
+                                   cursors.encode("e", "/news/2015/02/30/x.md")])  # no such day
 def test_event_cursor_refuses(after: str) -> None:
     with pytest.raises(UserError) as info:
         arguments.event_cursor(after)
     assert info.value.message.startswith("invalid cursor: ")
 
 
-@pytest.mark.parametrize(("kind", "value"), [("s", 0), ("s", 9), ("e", 42)])
-def test_search_cursor(kind: str, value: int) -> None:
-    assert arguments.search_cursor(cursors.encode(kind, value), kind) == value
+def test_search_cursors() -> None:
+    assert arguments.rank_cursor(cursors.encode("s", 0)) == 0
+    assert arguments.rank_cursor(cursors.encode("s", 9)) == 9
+    assert arguments.dated_cursor(cursors.encode("e", PATH)) == PATH
+    with pytest.raises(UserError):
+        arguments.rank_cursor(cursors.encode("s", "09"))
 
 
-@pytest.mark.parametrize(("given", "needed", "orders"), [
-    ("e", arguments.RANK_CURSOR, "RELEVANCE"),
-    ("s", arguments.EVENT_CURSOR, "NEWEST_FIRST or OLDEST_FIRST"),
+@pytest.mark.parametrize(("read", "given", "orders"), [
+    (arguments.rank_cursor, cursors.encode("e", PATH), "RELEVANCE"),
+    (arguments.dated_cursor, cursors.encode("s", 3), "NEWEST_FIRST or OLDEST_FIRST"),
 ])
-def test_search_cursor_of_the_other_order_is_refused(given: str, needed: str, orders: str) -> None:
+def test_search_cursor_of_the_other_order_is_refused(read: Any, given: str, orders: str) -> None:
     with pytest.raises(UserError) as info:
-        arguments.search_cursor(cursors.encode(given, 3), needed)
+        read(given)
     assert info.value.message == (
         f"invalid cursor: it belongs to a search with another orderBy (this one needs {orders})")
 
 
 def test_search_cursor_of_no_search_is_refused() -> None:
     with pytest.raises(UserError) as info:
-        arguments.search_cursor(cursors.encode("Event", 3), arguments.RANK_CURSOR)
+        arguments.rank_cursor(cursors.encode("Event", 3))
     assert info.value.message == "invalid cursor: 'RXZlbnQ6Mw' does not belong here"
 
 

@@ -28,7 +28,6 @@ from db.filters import Filter
 from db.paths import canonical_path
 
 from .. import arguments
-from ..arguments import RANK_CURSOR
 from ..errors import Unsupported, UserError
 
 Binder = Callable[[dict[str, Any]], Any]
@@ -97,14 +96,14 @@ def first(value: Any) -> int:
     return size
 
 
-def after_event(value: Any) -> int | None:
-    """The event id of a keyset cursor, None from the start."""
+def after_event(value: Any) -> str | None:
+    """The event path of a keyset cursor, None from the start."""
     return None if value is None else _declining(arguments.event_cursor, _string(value, "after"))
 
 
 def after_rank(value: Any) -> int:
     """The offset of the first hit after a ranked-search cursor."""
-    return 0 if value is None else _declining(arguments.search_cursor, _string(value, "after"), RANK_CURSOR) + 1
+    return 0 if value is None else _declining(arguments.rank_cursor, _string(value, "after")) + 1
 
 
 def path(value: Any) -> str | None:

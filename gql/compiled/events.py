@@ -20,10 +20,11 @@ from .json_sql import Json, array
 EVENT_SCALARS = {
     "path": "{e}.path", "date": "{e}.date", "title": "{e}.title", "story": "{e}.story", "body": "{e}.body",
     "category": "{e}.category", "sourceCount": "{e}.source_count", "relatedCount": "{e}.related_count",
-    "id": "gql_id('Event', {e}.id)",
+    "id": "gql_id('Event', {e}.path)",
 }
 SOURCE_SCALARS = {"name": "{e}.name", "url": "{e}.url", "domain": "{e}.domain"}
-CONTEXT_SCALARS = {"name": "{e}.name", "eventCount": "coalesce({e}.event_count, 0)", "id": "gql_id('Context', {e}.id)"}
+CONTEXT_SCALARS = {"name": "{e}.name", "eventCount": "coalesce({e}.event_count, 0)",
+                   "id": "gql_id('Context', {e}.name)"}
 LINK_SCALARS = {"path": "{e}.target_path", "title": "{e}.title"}
 
 

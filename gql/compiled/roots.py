@@ -23,6 +23,10 @@ SEARCH_ARGUMENTS = {"query", "first", "after", "advanced", "orderBy"}
 TIMELINE_ARGUMENTS = {"interval", "filter"}
 
 
+#: The cursor of a row ``{e}`` of a page in date order: its event's path (looked up by id, per row of the page).
+_DATED_CURSOR = f"gql_id('{EVENT_CURSOR}', (SELECT path FROM events WHERE id = {{e}}.id))"
+
+
 def root(b: Builder, node: FieldNode, counts: dict[str, int]) -> str:
     """The value of one root field of the operation."""
     if node.directives:
@@ -82,7 +86,7 @@ def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts:
     return connection(b, node, Page(
         connection="EventConnection", edge="EventEdge",
         rows=lambda limit: sql.event_page("e.id", where, keyset, after, limit), columns="id",
-        position="id", direction=keyset.direction, cursor=f"gql_id('{EVENT_CURSOR}', {{e}}.id)",
+        position="id", direction=keyset.direction, cursor=_DATED_CURSOR,
         earlier=f"{after} IS NOT NULL", total=total, first=first,
     ))
 
@@ -115,7 +119,7 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
         after = b.params.argument(arguments.get("after"), binding.after_event)
         hits = sql.hits_by_date(found, keyset, after)
         skip, earlier = "", f"{after} IS NOT NULL"
-        cursor, place = f"gql_id('{EVENT_CURSOR}', {{e}}.id)", f"row_number() OVER (ORDER BY id {keyset.direction})"
+        cursor, place = _DATED_CURSOR, f"row_number() OVER (ORDER BY id {keyset.direction})"
     return connection(b, node, Page(
         connection="SearchConnection", edge="SearchEdge",
         rows=lambda limit: f"SELECT id, rank, snippet, {place} FROM ({hits} LIMIT {limit}{skip})",

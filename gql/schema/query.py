@@ -20,17 +20,20 @@ from .types import Context, Day, Event, EventConnection, Node, Publisher, Timeli
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Refetch any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    @strawberry.field(description="Refetch any object by its global id. Ids are built from what an object is "
+                      "(an event's date and slug, a context's name), so an id stays valid in every later build "
+                      "of the archive; null once the object is gone, never another object.")
+    def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        reader = info.context.reader
         try:
-            kind, pk = cursors.decode(str(id), ("Event", "Context"), what="id")
+            kind, value = cursors.decode(str(id), ("Event", "Context"), what="id")
+            if kind == "Event":
+                row = reader.event_by_path(arguments.event_path(value, str(id), what="id"))
+                return Event.from_row(row) if row is not None else None
         except UserError:
             return None
-        if kind == "Event":
-            row = await info.context.loaders.event.load(pk)
-            return Event.from_row(row) if row is not None else None
-        crow = await info.context.loaders.context.load(pk)
-        return Context.from_row(crow) if crow is not None else None
+        found = reader.context_by_name(value)
+        return Context.from_row(found) if found is not None else None
 
     @strawberry.field(description="One event by path, in any spelling (padded or not).")
     def event(self, info: Info, path: str) -> Event | None:

@@ -34,8 +34,15 @@ from graphql import (
 
 from db.filters import FILTERS, Kind
 
-from .. import cursors
-from ..arguments import EVENT_CURSOR, RANGES, RANK_CURSOR, check_name_count, check_search_text, in_range
+from ..arguments import (
+    EVENT_CURSOR,
+    RANGES,
+    RANK_CURSOR,
+    check_name_count,
+    check_search_text,
+    cursor_value,
+    in_range,
+)
 from ..errors import BAD_USER_INPUT, LIMIT_EXCEEDED, UserError
 from ..limits import MAX_COST, MAX_GRAPH_NODES, MAX_PAGE
 
@@ -56,7 +63,7 @@ class ArgumentLimits(ValidationRule):
         elif name == "after" and isinstance(value, StringValueNode):
             kinds = CURSOR_KINDS.get(self._field_name(), (EVENT_CURSOR,))
             try:
-                cursors.decode(value.value, kinds)
+                cursor_value(value.value, kinds)
             except UserError as exc:
                 self._error(exc.message, node)
         elif name == "query" and isinstance(value, StringValueNode):

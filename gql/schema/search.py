@@ -16,7 +16,7 @@ from db.read import Reader, Row
 from db.sql import SNIPPET_TEXT_CHARS, Keyset
 
 from .. import cursors
-from ..arguments import EVENT_CURSOR, RANK_CURSOR, page_size, search_cursor, search_match
+from ..arguments import EVENT_CURSOR, RANK_CURSOR, dated_cursor, page_size, rank_cursor, search_match
 from ..errors import UserError
 from .context import Info
 from .inputs import SearchOrder
@@ -76,7 +76,7 @@ Hits = tuple[list[SearchEdge], bool, bool]  # edges, has next page, has previous
 
 def _ranked_hits(reader: Reader, match: str | None, size: int, after: str | None) -> Hits:
     """A page of hits by rank; the cursor is the hit's place in the ranking."""
-    offset = search_cursor(after, RANK_CURSOR) + 1 if after else 0
+    offset = rank_cursor(after) + 1 if after else 0
     rows = reader.search(match, first=size + 1, offset=offset) if size and match else []
     edges = [SearchEdge.from_row(cursors.encode(RANK_CURSOR, offset + index), row)
              for index, row in enumerate(rows[:size])]
@@ -84,11 +84,11 @@ def _ranked_hits(reader: Reader, match: str | None, size: int, after: str | None
 
 
 def _dated_hits(reader: Reader, match: str | None, size: int, after: str | None, keyset: Keyset) -> Hits:
-    """A page of hits in date order; the cursor is the event's id, a keyset like `events`."""
-    after_id = search_cursor(after, EVENT_CURSOR) if after else None
-    rows = reader.search_by_date(match, first=size + 1, after_id=after_id, order=keyset) if size and match else []
-    edges = [SearchEdge.from_row(cursors.encode(EVENT_CURSOR, row["id"]), row) for row in rows[:size]]
-    return edges, len(rows) > size, after_id is not None
+    """A page of hits in date order; the cursor is the event's path, a keyset like `events`."""
+    after_path = dated_cursor(after) if after else None
+    rows = reader.search_by_date(match, first=size + 1, after=after_path, order=keyset) if size and match else []
+    edges = [SearchEdge.from_row(cursors.encode(EVENT_CURSOR, row["path"]), row) for row in rows[:size]]
+    return edges, len(rows) > size, after_path is not None
 
 
 def _count_hits(reader: Reader, match: str) -> int:

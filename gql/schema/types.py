@@ -59,17 +59,18 @@ class EventConnection:
 
 def event_connection(info: Info, criteria: Criteria, first: int | None, after: str | None,
                      order: EventOrder = EventOrder.NEWEST_FIRST) -> EventConnection:
-    """Keyset pagination over events: the cursor holds the last id seen."""
+    """Keyset pagination over events: the cursor holds the last event's path (its identity)."""
     size = page_size(first)
-    after_id = event_cursor(after)
+    after_path = event_cursor(after)
     reader = info.context.reader
-    rows = reader.list_events(criteria, first=size + 1, after_id=after_id, order=order.keyset) if size else []
-    edges = [EventEdge(cursor=cursors.encode(EVENT_CURSOR, row["id"]), node=Event.from_row(row)) for row in rows[:size]]
+    rows = reader.list_events(criteria, first=size + 1, after=after_path, order=order.keyset) if size else []
+    edges = [EventEdge(cursor=cursors.encode(EVENT_CURSOR, row["path"]), node=Event.from_row(row))
+             for row in rows[:size]]
     return EventConnection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=len(rows) > size,
-            has_previous_page=after_id is not None,
+            has_previous_page=after_path is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
@@ -96,7 +97,7 @@ class Context(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> Context:
-        return cls(id=strawberry.ID(cursors.node_id("Context", row["id"])), _pk=row["id"],
+        return cls(id=strawberry.ID(cursors.node_id("Context", row["name"])), _pk=row["id"],
                    name=row["name"], event_count=row["event_count"] or 0)
 
     @strawberry.field(description="Events with this context, newest first.")
@@ -180,7 +181,7 @@ class Event(Node):
     @classmethod
     def from_row(cls, row: Row) -> Event:
         return cls(
-            id=strawberry.ID(cursors.node_id("Event", row["id"])), _pk=row["id"], path=row["path"],
+            id=strawberry.ID(cursors.node_id("Event", row["path"])), _pk=row["id"], path=row["path"],
             date=dt.date.fromisoformat(row["date"]), title=row["title"], story=row["story"], body=row["body"],
             category=row["category"], source_count=row["source_count"], related_count=row["related_count"],
         )
@@ -202,12 +203,13 @@ class Event(Node):
         in_range("depth", depth)
         in_range("limit", limit)
         nodes, edges = info.context.reader.related_graph(self._pk, depth, limit)
+        paths = {row["id"]: row["path"] for row in nodes}  # an edge joins two of the nodes
         return RelatedGraph(
             nodes=[GraphNode(depth=row["depth"], event=Event.from_row(row)) for row in nodes],
             edges=[
                 GraphEdge(
-                    source=strawberry.ID(cursors.node_id("Event", row["event_id"])),
-                    target=strawberry.ID(cursors.node_id("Event", row["target_id"])),
+                    source=strawberry.ID(cursors.node_id("Event", paths[row["event_id"]])),
+                    target=strawberry.ID(cursors.node_id("Event", paths[row["target_id"]])),
                     title=row["title"],
                 )
                 for row in edges

@@ -16,6 +16,7 @@ from gql import cursors
 from gql.compiled.compile import Plan, compile_operation
 from gql.errors import Unsupported
 from gql.limits import MAX_FILTER_CONTEXTS, MAX_PAGE, MAX_SEARCH_CHARS
+from tests.support.rows import sample_cursor, sample_paths
 
 COUNTS = {"events": 0}
 
@@ -118,9 +119,10 @@ ADVANCED = "query($q: String!) { search(query: $q, advanced: true) { totalCount 
     (EVENTS_PAGE, {"n": 2.5}),
     (EVENTS_PAGE, {"a": "zz"}),  # not a cursor
     (EVENTS_PAGE, {"a": cursors.encode("s", 3)}),  # a ranked search's cursor
-    (EVENTS_PAGE, {"a": cursors.encode("Event", 3)}),  # an id, not a cursor
+    (EVENTS_PAGE, {"a": cursors.encode("Event", sample_paths()[2])}),  # an id, not a cursor
+    (EVENTS_PAGE, {"a": cursors.encode("e", 3)}),  # a row number, as cursors held before
     (EVENTS_PAGE, {"a": 5}),
-    (RANKED, {"a": cursors.encode("e", 5)}),  # a cursor of the other order
+    (RANKED, {"a": sample_cursor(5)}),  # a cursor of the other order
     (DATED, {"a": cursors.encode("s", 5)}),
     (DATED, {"a": "!"}),
     (CONTEXTS, {"c": []}),  # an empty list drops the condition
@@ -148,9 +150,9 @@ def test_bind_declines(document: str, variables: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("document", "variables"), [
     (EVENTS_PAGE, {}),
     (EVENTS_PAGE, {"n": 1, "a": None}),
-    (EVENTS_PAGE, {"n": MAX_PAGE, "a": cursors.encode("e", 10)}),
+    (EVENTS_PAGE, {"n": MAX_PAGE, "a": sample_cursor(10)}),
     (RANKED, {"a": cursors.encode("s", 2)}),
-    (DATED, {"a": cursors.encode("e", 100)}),
+    (DATED, {"a": sample_cursor(100)}),
     (CONTEXTS, {"c": ["Syria"]}),
     (CONTEXTS, {"c": ["x"] * MAX_FILTER_CONTEXTS}),
     (DATE, {"d": "2015-09-03"}),
@@ -167,8 +169,8 @@ def test_the_same_plans_bind_good_values(conn: sqlite3.Connection, document: str
 def test_bound_values(conn: sqlite3.Connection) -> None:
     plan = compiled("query($n: Int, $a: String, $d: Date) { events(first: $n, after: $a, "
                     'filter: {dateFrom: $d, domain: "WWW.BBC.com"}) { totalCount } }')
-    values = plan.bind({"n": 3, "a": cursors.encode("e", 77), "d": "2015-09-03"})
-    assert values[1:5] == [3, 77, "2015-09-03", "bbc.com"]  # after the response key, in ?N order
+    values = plan.bind({"n": 3, "a": sample_cursor(77), "d": "2015-09-03"})
+    assert values[1:5] == [3, sample_paths()[76], "2015-09-03", "bbc.com"]  # after the response key, in ?N order
     assert plan.bind({"d": "2015-09-03"})[1:3] == [20, None]  # the default page, from the start
 
 
@@ -185,12 +187,12 @@ def test_a_variable_default_is_bound_and_an_explicit_null_is_not_replaced() -> N
 def test_the_first_page_of_events(conn: sqlite3.Connection) -> None:
     answer = run(conn, "{ events(first: 3) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor }"
                        " edges { cursor node { id title date } } } }")
-    newest = conn.execute("SELECT id, title, date FROM events ORDER BY id DESC LIMIT 3").fetchall()
+    newest = conn.execute("SELECT path, title, date FROM events ORDER BY id DESC LIMIT 3").fetchall()
     page = answer["events"]
     assert page["totalCount"] == 133
     assert [edge["node"]["title"] for edge in page["edges"]] == [title for _, title, _ in newest]
     assert page["edges"][0]["node"]["title"] == scalar(conn, "SELECT title FROM events ORDER BY id DESC LIMIT 1")
-    assert [edge["cursor"] for edge in page["edges"]] == [cursors.encode("e", id_) for id_, _, _ in newest]
+    assert [edge["cursor"] for edge in page["edges"]] == [cursors.encode("e", path) for path, _, _ in newest]
     assert page["edges"][0]["node"]["id"] == cursors.node_id("Event", newest[0][0])
     assert page["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": False,
                                 "endCursor": cursors.encode("e", newest[-1][0])}
@@ -199,8 +201,8 @@ def test_the_first_page_of_events(conn: sqlite3.Connection) -> None:
 def test_the_next_page_oldest_first(conn: sqlite3.Connection) -> None:
     answer = run(conn, "query($a: String) { events(first: 2, after: $a, orderBy: OLDEST_FIRST) {"
                        " pageInfo { hasPreviousPage startCursor } edges { node { date } } } }",
-                 {"a": cursors.encode("e", 2)})
-    assert answer["events"]["pageInfo"] == {"hasPreviousPage": True, "startCursor": cursors.encode("e", 3)}
+                 {"a": sample_cursor(2)})
+    assert answer["events"]["pageInfo"] == {"hasPreviousPage": True, "startCursor": sample_cursor(3)}
     assert [edge["node"]["date"] for edge in answer["events"]["edges"]] == [
         row[0] for row in conn.execute("SELECT date FROM events WHERE id IN (3, 4) ORDER BY id")]
 
@@ -253,10 +255,10 @@ def test_a_ranked_search(conn: sqlite3.Connection) -> None:
 
 def test_a_search_in_date_order(conn: sqlite3.Connection) -> None:
     answer = run(conn, 'query($a: String) { search(query: "migrant", first: 4, after: $a, orderBy: OLDEST_FIRST)'
-                       " { edges { cursor node { date } } } }", {"a": cursors.encode("e", 1)})
+                       " { edges { cursor node { date } } } }", {"a": sample_cursor(1)})
     ids = [row[0] for row in conn.execute(
         "SELECT rowid FROM events_fts WHERE events_fts MATCH '\"migrant\"*' AND rowid > 1 ORDER BY rowid LIMIT 4")]
-    assert [edge["cursor"] for edge in answer["search"]["edges"]] == [cursors.encode("e", i) for i in ids]
+    assert [edge["cursor"] for edge in answer["search"]["edges"]] == [sample_cursor(i) for i in ids]
 
 
 def test_the_timeline(conn: sqlite3.Connection) -> None:

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from bench.plans import trace
+from tests.support.rows import sample_cursor
 
 HOT = {
     "Q1": ('query($p: String!) { event(path: $p) { path date title body category sources { name url domain } '
            'contexts { name } } }'),
     "Q2": "query Q2 { events(first: 50) { edges { node { path date title sources { name url } } } } }",
-    "page": ('{ events(first: 5, after: "ZToxMDA") { pageInfo { hasNextPage endCursor startCursor } '
-             "edges { cursor node { title } } } }"),
+    "page": ('{ events(first: 5, after: "' + sample_cursor(100) + '") '
+             "{ pageInfo { hasNextPage endCursor startCursor } edges { cursor node { title } } } }"),
     "Q3": ('query($p: String!) { event(path: $p) { title related { path title event { title date '
            'sources { name url } } } } }'),
     "deep": ('query($p: String!) { event(path: $p) { related { event { related { event { related { event '
@@ -26,12 +27,13 @@ HOT = {
                '{ edges { node { title } } } }'),
     "search": '{ search(query: "migrant") { edges { node { title } } } }',
     "timeline_ctx": '{ timeline(filter: {contextsAny: ["Syria", "Syrian civil war"]}) { bucket count } }',
-    "search_newest": ('{ search(query: "migrant", orderBy: NEWEST_FIRST, after: "ZTo5MA") { totalCount '
-                      "edges { node { title } } pageInfo { hasNextPage endCursor } } }"),
+    "search_newest": ('{ search(query: "migrant", orderBy: NEWEST_FIRST, after: "' + sample_cursor(90) + '") '
+                      "{ totalCount edges { node { title } } pageInfo { hasNextPage endCursor } } }"),
 }
 # A scan of a table-valued function or a CTE is a loop over the keys, not over a table.
 ALLOWED = re.compile(r"^(SCAN (json_each|w|walk|CONSTANT ROW)|SCAN [a-z_]+ VIRTUAL TABLE|USE TEMP B-TREE|"
-                     r"SEARCH|CORRELATED|LIST SUBQUERY|SCALAR SUBQUERY|COMPOUND|SETUP|RECURSIVE|MATERIALIZE|"
+                     r"SEARCH|CORRELATED|LIST SUBQUERY|SCALAR SUBQUERY|REUSE SUBQUERY|COMPOUND|SETUP|RECURSIVE|"
+                     r"MATERIALIZE|"
                      r"CO-ROUTINE|UNION|LEFT-MOST|BLOOM)")
 
 

@@ -196,12 +196,12 @@ def test_keyset_pages_walk_every_event_once(reader: Reader, sample_db: Path, ord
     seen: list[int] = []
     after = None
     for _ in range(EVENTS + 2):
-        page = reader.list_events(Criteria(), first=size, after_id=after, order=order)
+        page = reader.list_events(Criteria(), first=size, after=after, order=order)
         assert len(page) <= size
         if not page:
             break
         seen += [row["id"] for row in page]
-        after = page[-1]["id"]
+        after = page[-1]["path"]
     assert seen == expected
     assert len(seen) == EVENTS
 
@@ -211,9 +211,9 @@ def test_filtered_pages(reader: Reader, sample_db: Path, order: Keyset) -> None:
     chosen = criteria(contextsAll=["Syrian civil war"], dateFrom="2015-09-02")
     seen: list[int] = []
     after = None
-    while page := reader.list_events(chosen, first=2, after_id=after, order=order):
+    while page := reader.list_events(chosen, first=2, after=after, order=order):
         seen += [row["id"] for row in page]
-        after = page[-1]["id"]
+        after = page[-1]["path"]
     expected = [row[0] for row in plain(
         sample_db, "SELECT e.id FROM events e JOIN event_contexts x ON x.event_id = e.id JOIN contexts c"
                    f" ON c.id = x.context_id WHERE c.name = 'Syrian civil war' AND e.date >= '2015-09-02'"
@@ -263,9 +263,9 @@ def test_search_by_date(reader: Reader, order: Keyset) -> None:
     expected = sorted((row["id"] for row in everything), reverse=order.newest_first)
     seen: list[int] = []
     after = None
-    while page := reader.search_by_date('"migrant"*', first=3, after_id=after, order=order):
+    while page := reader.search_by_date('"migrant"*', first=3, after=after, order=order):
         seen += [row["id"] for row in page]
-        after = page[-1]["id"]
+        after = page[-1]["path"]
     assert seen == expected
     assert len(seen) == reader.count_search('"migrant"*') > 3
 
@@ -280,7 +280,7 @@ def test_a_bad_expression_is_a_search_syntax_error(reader: Reader, match: str) -
     with pytest.raises(SearchSyntaxError, match=r"^invalid search expression: "):
         reader.search(match, first=5, offset=0)
     with pytest.raises(SearchSyntaxError):
-        reader.search_by_date(match, first=5, after_id=None, order=NEWEST_FIRST)
+        reader.search_by_date(match, first=5, after=None, order=NEWEST_FIRST)
     with pytest.raises(SearchSyntaxError):
         reader.count_search(match)
 
@@ -294,7 +294,7 @@ def test_a_deadline_in_the_past_stops_every_statement(reader: Reader) -> None:
         with pytest.raises(QueryTimeout, match=r"^the query ran past its time limit and was stopped$"):
             reader.rows("SELECT 1")
         with pytest.raises(QueryTimeout):
-            reader.list_events(Criteria(), first=5, after_id=None, order=NEWEST_FIRST)
+            reader.list_events(Criteria(), first=5, after=None, order=NEWEST_FIRST)
         with pytest.raises(QueryTimeout):  # not a SearchSyntaxError
             reader.search('"syria"', first=5, offset=0)
     finally:

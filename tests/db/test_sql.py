@@ -81,14 +81,23 @@ def test_event_columns() -> None:
 # -- keysets and pages -----------------------------------------------------------------------
 
 
+_FIRST_AT = "SELECT id FROM events WHERE path >= ? ORDER BY path LIMIT 1"
+_LAST_AT = "SELECT id FROM events WHERE path <= ? ORDER BY path DESC LIMIT 1"
+
+
 @pytest.mark.parametrize(("keyset", "after", "order", "direction"), [
-    (NEWEST_FIRST, "e.id < coalesce(?, 9223372036854775807)", "e.id DESC", "DESC"),
-    (OLDEST_FIRST, "e.id > coalesce(?, -1)", "e.id ASC", "ASC"),
+    (NEWEST_FIRST, f"e.id < coalesce(({_FIRST_AT}), 9223372036854775807)", "e.id DESC", "DESC"),
+    (OLDEST_FIRST, f"e.id > coalesce(({_LAST_AT}), -1)", "e.id ASC", "ASC"),
 ])
 def test_keyset_text(keyset: sql.Keyset, after: str, order: str, direction: str) -> None:
     assert keyset.after("e.id", "?") == after
     assert keyset.order("e.id") == order
     assert keyset.direction == direction
+
+
+def test_ids_follow_paths(conn: sqlite3.Connection) -> None:
+    # what keysets stand on: id order is path order (date, then file name)
+    assert ids(conn, "SELECT id FROM events ORDER BY path") == ids(conn, "SELECT id FROM events ORDER BY id")
 
 
 @pytest.mark.parametrize(("keyset", "cursor", "expected"), [
@@ -98,20 +107,36 @@ def test_keyset_text(keyset: sql.Keyset, after: str, order: str, direction: str)
     (OLDEST_FIRST, 10, 123),
     (NEWEST_FIRST, 1, 0),
     (OLDEST_FIRST, 133, 0),
-    (OLDEST_FIRST, 0, 133),
 ])
 def test_keyset_after_on_the_sample(conn: sqlite3.Connection, keyset: sql.Keyset, cursor: int | None,
                                     expected: int) -> None:
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 133
-    found = conn.execute(f"SELECT count(*) FROM events e WHERE {keyset.after('e.id', '?')}", (cursor,)).fetchone()[0]
+    path = conn.execute("SELECT path FROM events WHERE id = ?", (cursor,)).fetchone()[0] if cursor else None
+    found = conn.execute(f"SELECT count(*) FROM events e WHERE {keyset.after('e.id', '?')}", (path,)).fetchone()[0]
     assert found == expected
+
+
+@pytest.mark.parametrize(("keyset", "gone", "expected"), [
+    # a path no event has (its event removed by a later build) keeps its place in the order
+    (NEWEST_FIRST, "/news/2015/09/03/~.md", "SELECT count(*) FROM events WHERE date <= '2015-09-03'"),
+    (OLDEST_FIRST, "/news/2015/09/03/~.md", "SELECT count(*) FROM events WHERE date > '2015-09-03'"),
+    (NEWEST_FIRST, "/news/2015/09/03/!.md", "SELECT count(*) FROM events WHERE date < '2015-09-03'"),
+    (OLDEST_FIRST, "/news/1999/01/01/x.md", "SELECT count(*) FROM events"),
+    (NEWEST_FIRST, "/news/1999/01/01/x.md", "SELECT 0"),
+    (NEWEST_FIRST, "/news/2099/01/01/x.md", "SELECT count(*) FROM events"),
+])
+def test_a_cursor_of_a_gone_event_keeps_its_place(conn: sqlite3.Connection, keyset: sql.Keyset, gone: str,
+                                                  expected: str) -> None:
+    found = conn.execute(f"SELECT count(*) FROM events e WHERE {keyset.after('e.id', '?')}", (gone,)).fetchone()[0]
+    assert found == conn.execute(expected).fetchone()[0] > 0 or expected == "SELECT 0"
 
 
 def test_event_page_text() -> None:
     assert sql.event_page("e.id", "1", NEWEST_FIRST, "?1", "?2") == (
-        "SELECT e.id FROM events e WHERE e.id < coalesce(?1, 9223372036854775807) ORDER BY e.id DESC LIMIT ?2")
+        f"SELECT e.id FROM events e WHERE {NEWEST_FIRST.after('e.id', '?1')} ORDER BY e.id DESC LIMIT ?2")
     assert sql.event_page("e.id, e.date", "e.category = ?", OLDEST_FIRST, "?", "5") == (
-        "SELECT e.id, e.date FROM events e WHERE e.id > coalesce(?, -1) AND e.category = ? ORDER BY e.id ASC LIMIT 5")
+        f"SELECT e.id, e.date FROM events e WHERE {OLDEST_FIRST.after('e.id', '?')} AND e.category = ?"
+        " ORDER BY e.id ASC LIMIT 5")
 
 
 @pytest.mark.parametrize("keyset", [NEWEST_FIRST, OLDEST_FIRST])
@@ -119,15 +144,15 @@ def test_event_pages_walk_the_filtered_events_once(conn: sqlite3.Connection, key
     where, params = Criteria(((FILTERS_BY_NAME["dateTo"], "2015-09-03"),)).where()
     expected = ids(conn, f"SELECT id FROM events WHERE date <= '2015-09-03' ORDER BY id {keyset.direction}")
     assert len(expected) == 41
-    page = sql.event_page("e.id", where, keyset, "?", "?")
+    page = sql.event_page("e.id, e.path", where, keyset, "?", "?")
     seen: list[int] = []
     after = None
     while True:
-        found = ids(conn, page, (after, *params, 6))
+        found = conn.execute(page, (after, *params, 6)).fetchall()
         if not found:
             break
-        seen += found
-        after = found[-1]
+        seen += [row[0] for row in found]
+        after = found[-1][1]
     assert seen == expected
 
 

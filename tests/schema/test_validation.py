@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from gql import cursors
+from tests.support.rows import sample_cursor
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -30,10 +31,10 @@ async def test_rejected_before_execution(client: httpx.AsyncClient, query: str, 
 
 
 async def test_valid_cursors_pass(client: httpx.AsyncClient) -> None:
-    query = f'{{ events(first: 2, after: "{cursors.encode("e", 100)}") {{ edges {{ cursor }} }} }}'
+    query = f'{{ events(first: 2, after: "{sample_cursor(100)}") {{ edges {{ cursor }} }} }}'
     body = (await client.post("/graphql", json={"query": query})).json()
     assert [edge["cursor"] for edge in body["data"]["events"]["edges"]] == [
-        cursors.encode("e", 99), cursors.encode("e", 98)]
+        sample_cursor(99), sample_cursor(98)]
 
 
 async def test_search_without_words_is_empty_not_an_error(client: httpx.AsyncClient) -> None:
