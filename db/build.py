@@ -149,6 +149,7 @@ def _load(
     fingerprint = hashlib.sha256()
     elsewhere: dict[str, str] = {}  # day pages listing events of other days (rare): first listing wins
     texts: set[str] = set()
+    names: set[str] = set()  # story names: evidence for splitting the lists
     shards: list[tuple[str, int, int]] = []  # (shard, event offset, related offset): links are copied last
     events = sources = related = 0  # rows copied so far: the next shard's ids start after them
     for result in results:
@@ -160,13 +161,14 @@ def _load(
         for path, category in result.elsewhere:
             elsewhere.setdefault(path, category)
         texts |= result.texts
+        names |= result.names
         if progress:
             progress(result.files, summary.files)
     create_index(sqlite_utils.Database(conn), "events", ["path"], unique=True)  # the linking lookups need it
     for shard, event_offset, related_offset in shards:
         _merge_related(conn, shard, event_offset, related_offset)
     conn.execute("BEGIN")
-    _insert_contexts(conn, segment_all(texts))
+    _insert_contexts(conn, segment_all(texts, names))
     conn.executemany(  # pages that list events of other days; an event's own day page comes first
         "UPDATE events SET category = ? WHERE path = ? AND category IS NULL",
         [(category, path) for path, category in elsewhere.items()],

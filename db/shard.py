@@ -4,7 +4,8 @@ Parsing is the slow part of a build and SQLite allows one writer per file, so ea
 a run of whole days and bulk-inserts the rows into its own shard; the builder then copies shards
 into the database in corpus order with ``INSERT ... SELECT`` (``db.build``), adding offsets to
 the shard's local ids. Only small things travel back between processes: issues, fingerprint
-lines, the chunk's distinct context lists and the rare categories a day page gives other days.
+lines, the chunk's distinct context lists and story names, and the rare categories a day page
+gives other days.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class ChunkResult:
     issues: list[Issue] = field(default_factory=list)
     elsewhere: list[tuple[str, str]] = field(default_factory=list)  # (event path, category) of other days
     texts: set[str] = field(default_factory=set)  # distinct raw context lists
+    names: set[str] = field(default_factory=set)  # distinct story names of titles: names standing alone
 
 
 def parse_chunk(chunk: Chunk) -> ChunkResult:
@@ -143,6 +145,8 @@ class _Writer:
     def add(self, event: Event, category: str | None, result: ChunkResult) -> None:
         result.events += 1
         event_id = result.events
+        if event.story:
+            result.names.add(event.story)
         self.events.append((event_id, event.path, event.date, int(event.date[:4]), event.slug, event.title,
                             event.story, event.body, category, event.file, len(event.sources), len(event.related)))
         for source in event.sources:

@@ -311,3 +311,13 @@ def test_a_missing_directory_is_named(tmp_path: Path) -> None:
         build(SAMPLE_DIR, plain / "news.db")
     assert str(refused.value) == f"cannot write {(plain / 'news.db').resolve()}: {plain.resolve()} is not a directory"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
+
+
+def test_story_names_in_titles_are_evidence_for_context_lists(corpus_dir: Path, tmp_path: Path) -> None:
+    # "Hurricane Harvey" is only ever followed by "Texas" in lists, like a city; the title shows it alone.
+    link = "1. [ Other ](/news/2017/8/30/other.md) _Context: Hurricane Harvey, Texas_"
+    write(corpus_dir, "news/2017/08/29/flood.md", event_text(
+        date="2017-08-29", title="Hurricane Harvey. Houston floods.", body="Houston floods.", related=link))
+    target = tmp_path / "out.db"
+    build(corpus_dir, target)
+    assert rows(target, "SELECT name FROM contexts ORDER BY name") == [("Hurricane Harvey",), ("Texas",)]
