@@ -6,6 +6,8 @@ How a request flows (``gql`` reads the database only, never the markdown corpus)
            |
           web/endpoint.py   negotiation (web/negotiation.py), parameters (web/params.py), the
            |                document by hash or id (web/documents.py), ETag/304, status, batches
+           |                (``/feed.atom``: web/feed.py reads an EventFilter from the query string
+           |                with ``arguments``, web/atom.py writes the events it finds as Atom)
            |
     run   execute.py        Executor: response cache -> compiled plan -> Strawberry -> Answer
            |                    |                               |

@@ -28,6 +28,8 @@ from ..limits import DEFAULT_MAX_AGE, Limits
 from ..schema import create_schema
 from .documents import Documents
 from .endpoint import GraphQLEndpoint
+from .feed import PATH as FEED_PATH
+from .feed import FeedEndpoint
 from .replay import GetReplay
 
 STATIC = Path(str(files("gql") / "static"))
@@ -44,7 +46,8 @@ def create_app(
     documents: Documents | None = None,
     introspection: bool = True,
 ) -> Starlette:
-    """Serve one database file read-only: ``/graphql`` (API + GraphiQL), ``/healthz``, ``/schema.graphql``.
+    """Serve one database file read-only: ``/graphql`` (API + GraphiQL), ``/feed.atom``, ``/healthz``,
+    ``/schema.graphql``.
 
     ``compiled=False`` answers every query through the resolvers (the reference path);
     ``response_cache=False`` answers every request afresh (for benchmarks of the cold path);
@@ -63,7 +66,7 @@ def create_app(
                                graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None)
 
     app = Starlette(
-        routes=_routes(endpoint, reader, sdl, max_age),
+        routes=_routes(endpoint, FeedEndpoint(reader, limits, max_age=max_age), reader, sdl, max_age),
         middleware=_middleware(cors_origins),
         lifespan=_closing(reader),
     )
@@ -75,7 +78,8 @@ def create_app(
     return app
 
 
-def _routes(endpoint: GraphQLEndpoint, reader: Reader, sdl: str | None, max_age: int) -> list[BaseRoute]:
+def _routes(endpoint: GraphQLEndpoint, feed: FeedEndpoint, reader: Reader, sdl: str | None,
+            max_age: int) -> list[BaseRoute]:
     meta = {key: int(value) if value.isdigit() else value for key, value in reader.meta.items()}
 
     async def healthz(request: Request) -> Response:
@@ -98,6 +102,7 @@ def _routes(endpoint: GraphQLEndpoint, reader: Reader, sdl: str | None, max_age:
 
     return [
         Route("/graphql", endpoint.handle, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]),
+        Route(FEED_PATH, feed.handle),  # GET and HEAD
         Route("/healthz", healthz),
         Route("/schema.graphql", schema_sdl),
         Route("/", home),
