@@ -155,7 +155,7 @@ class FeedEndpoint:
         """The feed, its statements under the server's time limit."""
         token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
         try:
-            events = self.reader.list_events(query.criteria, first=query.first, after_id=None, order=NEWEST_FIRST)
+            events = self.reader.list_events(query.criteria, first=query.first, after=None, order=NEWEST_FIRST)
             ids = [event["id"] for event in events]
             sources = self.reader.sources_for_events(ids) if ids else {}
             contexts = self.reader.contexts_for_events(ids) if ids else {}
