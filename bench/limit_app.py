@@ -59,7 +59,7 @@ def _event_q1(reader: Reader, v: Vars) -> Any:
 
 
 def _events_q2(reader: Reader, v: Vars) -> Any:
-    rows = reader.list_events(Criteria(), first=51, after_id=None, order=NEWEST_FIRST)[:50]
+    rows = reader.list_events(Criteria(), first=51, after=None, order=NEWEST_FIRST)[:50]
     sources = reader.sources_for_events([row["id"] for row in rows])
     return {"events": {"edges": [
         {"node": {"path": r["path"], "date": r["date"], "title": r["title"],
@@ -98,7 +98,7 @@ def _search(reader: Reader, v: Vars) -> Any:
 
 
 def _search_date(reader: Reader, v: Vars) -> Any:
-    rows = reader.search_by_date(v["q"], first=11, after_id=None, order=OLDEST_FIRST)[:10]
+    rows = reader.search_by_date(v["q"], first=11, after=None, order=OLDEST_FIRST)[:10]
     return {"search": {"edges": [{"node": {"title": r["title"], "date": r["date"]}} for r in rows]}}
 
 
