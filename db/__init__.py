@@ -9,6 +9,6 @@ error class. ``db`` never imports ``gql``.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 __all__ = ["SCHEMA_VERSION"]

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import multiprocessing
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from . import SCHEMA_VERSION
 from .contexts import segment_all
 from .corpus import Corpus, walk
 from .errors import BuildFailed
+from .ids import context_ids
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
 from .tables import create_index, create_indexes, create_tables, meta_rows
@@ -147,33 +150,32 @@ def _load(
 ) -> None:
     """Copy each shard's events into the database as it arrives, in corpus order, then their links."""
     fingerprint = hashlib.sha256()
-    elsewhere: dict[str, str] = {}  # day pages listing events of other days (rare): first listing wins
-    texts: set[str] = set()
-    names: set[str] = set()  # story names: evidence for splitting the lists
-    shards: list[tuple[str, int, int]] = []  # (shard, event offset, related offset): links are copied last
-    events = sources = related = 0  # rows copied so far: the next shard's ids start after them
+    elsewhere: list[tuple[str, int, str, str]] = []  # day pages listing events of other days (rare)
+    texts: Counter[str] = Counter()  # links per raw context list
+    names: Counter[str] = Counter()  # events per story name: evidence for splitting the lists
+    shards: list[str] = []  # links are copied last, once every event they may point at is in
     for result in results:
-        shards.append((result.shard, events, related))
-        _merge_events(conn, result.shard, events, sources)
-        events, sources, related = events + result.events, sources + result.sources, related + result.related
+        shards.append(result.shard)
+        _merge_events(conn, result.shard)
         fingerprint.update(result.fingerprint)
         summary.issues.extend(result.issues)
-        for path, category in result.elsewhere:
-            elsewhere.setdefault(path, category)
-        texts |= result.texts
-        names |= result.names
+        elsewhere.extend(result.elsewhere)
+        texts.update(result.texts)
+        names.update(result.names)
         if progress:
             progress(result.files, summary.files)
     create_index(sqlite_utils.Database(conn), "events", ["path"], unique=True)  # the linking lookups need it
-    for shard, event_offset, related_offset in shards:
-        _merge_related(conn, shard, event_offset, related_offset)
+    for shard in shards:
+        _merge_related(conn, shard)
     conn.execute("BEGIN")
-    _insert_contexts(conn, segment_all(texts, names))
-    conn.executemany(  # pages that list events of other days; an event's own day page comes first
-        "UPDATE events SET category = ? WHERE path = ? AND category IS NULL",
-        [(category, path) for path, category in elsewhere.items()],
-    )
-    _insert_issues(conn, summary.issues)
+    segmented = segment_all(texts, names)
+    insert_contexts(conn, segmented, context_ids(name for parts in segmented.values() for name in parts))
+    conn.executemany("INSERT INTO build_lists (text, links, names) VALUES (?, ?, ?)",
+                     ((text, links, list_names(segmented.get(text, ()))) for text, links in texts.items()))
+    conn.executemany("INSERT INTO build_stories (name, events) VALUES (?, ?)", names.items())
+    conn.executemany("INSERT INTO build_elsewhere (day, place, path, category) VALUES (?, ?, ?, ?)", elsewhere)
+    conn.execute(ELSEWHERE_CATEGORIES.format(where="1"))
+    insert_issues(conn, summary.issues)
     conn.execute("COMMIT")
     summary.fingerprint = fingerprint.hexdigest()
     summary.skipped = sum(1 for issue in summary.issues if issue.fatal)
@@ -194,44 +196,65 @@ def _attached(conn: sqlite3.Connection, shard: str) -> Iterator[None]:
         conn.execute("DETACH DATABASE shard")
 
 
-def _merge_events(conn: sqlite3.Connection, shard: str, events: int, sources: int) -> None:
-    """Append one shard's events and sources with their ids shifted past the rows already in."""
+def _merge_events(conn: sqlite3.Connection, shard: str) -> None:
+    """Append one shard's events, sources and files (their ids are final: ``db.ids``)."""
     with _attached(conn, shard):
-        conn.execute(
-            "INSERT INTO events (id, path, date, year, slug, title, story, body, category, file, source_count,"
-            " related_count) SELECT id + ?, path, date, year, slug, title, story, body, category, file,"
-            " source_count, related_count FROM shard.events ORDER BY id",
-            (events,),
-        )
-        conn.execute(
-            "INSERT INTO sources (id, event_id, position, name, url, domain)"
-            " SELECT id + ?, event_id + ?, position, name, url, domain FROM shard.sources ORDER BY id",
-            (sources, events),
-        )
+        merge_events(conn)
 
 
-def _merge_related(conn: sqlite3.Connection, shard: str, events: int, related: int) -> None:
+def merge_events(conn: sqlite3.Connection) -> None:
+    """Copy the events, sources and files of the shard attached as ``shard``."""
+    conn.execute(
+        "INSERT INTO events (id, path, date, year, slug, title, story, body, category, file, source_count,"
+        " related_count) SELECT id, path, date, year, slug, title, story, body, category, file,"
+        " source_count, related_count FROM shard.events ORDER BY id"
+    )
+    conn.execute("INSERT INTO sources (id, event_id, position, name, url, domain)"
+                 " SELECT id, event_id, position, name, url, domain FROM shard.sources ORDER BY id")
+    conn.execute("INSERT INTO build_files SELECT * FROM shard.build_files")
+
+
+def _merge_related(conn: sqlite3.Connection, shard: str) -> None:
     """Append one shard's links, resolved to event ids on the way in (every event is in by now); delete it.
 
     One join as rows go in costs a fraction of an ``UPDATE`` rewriting every link afterwards.
     """
     try:
         with _attached(conn, shard):
-            conn.execute(
-                "INSERT INTO related (id, event_id, position, target_path, target_id, title, context_text)"
-                " SELECT r.id + ?, r.event_id + ?, r.position, r.target_path, e.id, r.title, r.context_text"
-                " FROM shard.related r LEFT JOIN main.events e ON e.path = r.target_path ORDER BY r.id",
-                (related, events),
-            )
+            merge_related(conn)
     finally:
         Path(shard).unlink(missing_ok=True)
 
 
-def _insert_contexts(conn: sqlite3.Connection, segmented: dict[str, tuple[str, ...]]) -> None:
-    """Contexts get ids in name order; each raw list maps to its context ids in order."""
-    names = sorted({name for parts in segmented.values() for name in parts})
-    ids = {name: index for index, name in enumerate(names, start=1)}
-    conn.executemany("INSERT INTO contexts (id, name) VALUES (?, ?)", [(i, n) for n, i in ids.items()])
+def merge_related(conn: sqlite3.Connection) -> None:
+    """Copy the links of the shard attached as ``shard``, each resolved to its target's id if it is in."""
+    conn.execute(
+        "INSERT INTO related (id, event_id, position, target_path, target_id, title, context_text)"
+        " SELECT r.id, r.event_id, r.position, r.target_path, e.id, r.title, r.context_text"
+        " FROM shard.related r LEFT JOIN main.events e ON e.path = r.target_path ORDER BY r.id"
+    )
+
+
+#: Pages that list events of other days (rare) give a category to those without one from their own
+#: day's page: the first such listing in corpus order.
+ELSEWHERE_CATEGORIES = (
+    "UPDATE events SET category = (SELECT o.category FROM build_elsewhere o WHERE o.path = events.path"
+    " ORDER BY o.day, o.place LIMIT 1) WHERE category IS NULL AND {where}"
+    " AND path IN (SELECT path FROM build_elsewhere)"
+)
+
+
+def list_names(names: tuple[str, ...]) -> str:
+    """How ``build_lists`` stores a list's split: its names as a JSON array."""
+    return json.dumps(names, ensure_ascii=False)
+
+
+def insert_contexts(conn: sqlite3.Connection, segmented: dict[str, tuple[str, ...]], ids: dict[str, int],
+                    links: str = "related") -> None:
+    """The contexts of every raw list in ``segmented`` (``ids``: each name's id) that are not in yet,
+    and each link's contexts in order, for the links of the table ``links``."""
+    conn.executemany("INSERT OR IGNORE INTO contexts (id, name) VALUES (?, ?)",
+                     sorted({(ids[name], name) for parts in segmented.values() for name in parts}))
     conn.execute("CREATE TEMP TABLE text_contexts (text TEXT, position INTEGER, context_id INTEGER)")
     conn.executemany(
         "INSERT INTO temp.text_contexts VALUES (?, ?, ?)",
@@ -240,13 +263,13 @@ def _insert_contexts(conn: sqlite3.Connection, segmented: dict[str, tuple[str, .
     conn.execute("CREATE INDEX temp.idx_text_contexts ON text_contexts (text)")
     conn.execute(
         "INSERT INTO related_contexts (related_id, context_id, position)"
-        " SELECT r.id, t.context_id, t.position FROM related r"
+        f" SELECT r.id, t.context_id, t.position FROM {links} r"
         " JOIN temp.text_contexts t ON t.text = r.context_text"
     )
     conn.execute("DROP TABLE temp.text_contexts")
 
 
-def _insert_issues(conn: sqlite3.Connection, issues: list[Issue]) -> None:
+def insert_issues(conn: sqlite3.Connection, issues: list[Issue]) -> None:
     conn.executemany(
         "INSERT INTO build_errors (file, line, severity, reason) VALUES (?, ?, ?, ?)",
         ((i.file, i.line, "skipped" if i.fatal else "warning", i.reason) for i in issues),

@@ -1,7 +1,7 @@
 """Walk a corpus directory: every file once, in (date, slug) order, symlinks never followed.
 
-Order matters: events get their ids in this order, so ``id`` order is date order and the API
-can page newest-first on the primary key alone.
+Order matters: events get their ids in this order within their day's block (``db.ids``), so
+``id`` order is date order and the API can page newest-first on the primary key alone.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class CorpusFile:
 
     relative: str
     skip_reason: str | None = None
+    day: str | None = None  # the ISO date of its day folder; None outside day folders
 
 
 @dataclass
@@ -48,13 +49,15 @@ class Corpus:
         next to each other within one day, so a chunk can be parsed alone and still see them all.
         """
         run: list[CorpusFile] = []
-        for _, folders in self.days:
+        for (year, month, day), folders in self.days:
+            date = f"{year:04d}-{month:02d}-{day:02d}"
             found: list[CorpusFile] = []
             for directory, prefix in folders:
                 try:
-                    _list(directory, prefix, found, [])
+                    _list(directory, prefix, found, [], date)
                 except OSError as exc:  # gone or unreadable since the survey: said, not fatal
-                    found.append(CorpusFile(prefix.rstrip("/"), f"folder unreadable: {exc.strerror or exc}"))
+                    reason = f"folder unreadable: {exc.strerror or exc}"
+                    found.append(CorpusFile(prefix.rstrip("/"), reason, date))
             run.extend(sorted(found, key=_in_day))
             if len(run) >= size:
                 yield run
@@ -94,24 +97,26 @@ def walk(root: Path) -> Corpus:
     return Corpus(root, sorted(days.items()), undated, files)
 
 
-def _list(directory: str, prefix: str, found: list[CorpusFile], subdirectories: list[tuple[str, str]]) -> None:
-    """The files of one directory into ``found``, its subdirectories (not hidden) into ``subdirectories``."""
+def _list(directory: str, prefix: str, found: list[CorpusFile], subdirectories: list[tuple[str, str]],
+          day: str | None = None) -> None:
+    """The files of one directory into ``found`` (of ``day``), its subdirectories (not hidden) into
+    ``subdirectories``."""
     with os.scandir(directory) as entries:
         for entry in entries:
             relative = prefix + entry.name
             if not _is_utf8(relative):
                 shown = os.fsencode(relative).decode("utf-8", "replace")
-                found.append(CorpusFile(shown, "file name is not valid UTF-8"))
+                found.append(CorpusFile(shown, "file name is not valid UTF-8", day))
             elif entry.is_symlink():
                 reason = f"symbolic link (to {_link_kind(entry)}) not followed: a corpus holds real files only"
-                found.append(CorpusFile(relative, reason))
+                found.append(CorpusFile(relative, reason, day))
             elif entry.is_dir(follow_symlinks=False):
                 if not entry.name.startswith("."):
                     subdirectories.append((entry.path, relative + "/"))
             elif entry.is_file(follow_symlinks=False):
-                found.append(CorpusFile(relative))
+                found.append(CorpusFile(relative, None, day))
             else:  # a FIFO, socket or device would block or mislead a read
-                found.append(CorpusFile(relative, "not a regular file"))
+                found.append(CorpusFile(relative, "not a regular file", day))
 
 
 def _day_of(directory: str) -> Day | None:

@@ -2,10 +2,11 @@
 
 Parsing is the slow part of a build and SQLite allows one writer per file, so each worker parses
 a run of whole days and bulk-inserts the rows into its own shard; the builder then copies shards
-into the database in corpus order with ``INSERT ... SELECT`` (``db.build``), adding offsets to
-the shard's local ids. Only small things travel back between processes: issues, fingerprint
-lines, the chunk's distinct context lists and story names, and the rare categories a day page
-gives other days.
+into the database in corpus order with ``INSERT ... SELECT`` (``db.build``). Rows take their
+final ids here, in their day's block (``db.ids``), and each file found is recorded (size, mtime,
+digest) for the next build to compare. Only small things travel back between processes: issues,
+fingerprint lines, the chunk's distinct context lists and story names with their counts, and the
+rare categories a day page gives other days.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .corpus import CorpusFile, read_bytes
+from .ids import day_block
 from .models import DayPage, Event, Issue, ParsedFile
 from .parse import parse_file
 from .tables import TABLES
@@ -28,11 +31,12 @@ COLUMNS = {
     "events": [c for c in TABLES["events"] if c != "context_names"],
     "sources": list(TABLES["sources"]),
     "related": [c for c in TABLES["related"] if c != "target_id"],
+    "build_files": list(TABLES["build_files"]),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, {', '.join(c for c in columns if c != 'id')});"
-    for table, columns in COLUMNS.items()
-)
+    for table, columns in COLUMNS.items() if "id" in columns
+) + f"CREATE TABLE build_files ({', '.join(COLUMNS['build_files'])});"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +59,10 @@ class ChunkResult:
     related: int = 0
     fingerprint: bytes = b""  # f"{file}\0{digest}\n" per file, for the corpus fingerprint
     issues: list[Issue] = field(default_factory=list)
-    elsewhere: list[tuple[str, str]] = field(default_factory=list)  # (event path, category) of other days
-    texts: set[str] = field(default_factory=set)  # distinct raw context lists
-    names: set[str] = field(default_factory=set)  # distinct story names of titles: names standing alone
+    #: (day, place in its page, event path, category) of the events of other days a day page lists
+    elsewhere: list[tuple[str, int, str, str]] = field(default_factory=list)
+    texts: Counter[str] = field(default_factory=Counter)  # links per distinct raw context list
+    names: Counter[str] = field(default_factory=Counter)  # events per story name of titles: names standing alone
 
 
 def parse_chunk(chunk: Chunk) -> ChunkResult:
@@ -78,9 +83,14 @@ def _parse_chunk(chunk: Chunk) -> ChunkResult:
         # and a day's categories are known before its events.
         last_path, last_file = "", ""
         day, day_categories = "", dict[str, str]()  # the day being read and its page's categories
+        place, folder_day = 0, None  # a file's place in its day folder (build order), for build_files
         for item in chunk.files:
+            place = place + 1 if item.day == folder_day else 1
+            folder_day = item.day
+            size, mtime = _stat(chunk.root, item)  # before the read: a file edited meanwhile looks changed
             parsed = _parse_one(chunk.root, item)
             fingerprint.append(f"{parsed.file}\0{parsed.digest}\n")
+            writer.files.append((parsed.file, item.day, place, size, mtime, parsed.digest))
             result.issues.extend(parsed.issues)
             record = parsed.record
             if isinstance(record, DayPage):
@@ -91,7 +101,7 @@ def _parse_chunk(chunk: Chunk) -> ChunkResult:
                     if path.startswith(folder):
                         day_categories.setdefault(path, category)
                     else:
-                        result.elsewhere.append((path, category))
+                        result.elsewhere.append((record.date, len(result.elsewhere), path, category))
             elif isinstance(record, Event):
                 if record.path == last_path:
                     reason = f"duplicate of {last_file} (same date and slug); skipped"
@@ -107,6 +117,15 @@ def _parse_chunk(chunk: Chunk) -> ChunkResult:
         raise
     result.fingerprint = "".join(fingerprint).encode("utf-8", "surrogateescape")
     return result
+
+
+def _stat(root: str, item: CorpusFile) -> tuple[int, int]:
+    """(size, mtime in ns) of a file as found (a symlink's own), or (-1, -1) if it cannot be seen."""
+    try:
+        found = os.stat(f"{root}/{item.relative}", follow_symlinks=False)
+    except (OSError, ValueError):
+        return -1, -1
+    return found.st_size, found.st_mtime_ns
 
 
 def _parse_one(root: str, item: CorpusFile) -> ParsedFile:
@@ -127,7 +146,7 @@ def _parse_one(root: str, item: CorpusFile) -> ParsedFile:
 
 
 class _Writer:
-    """Rows of one shard, inserted in batches; ids are local (1..n) and in file order."""
+    """Rows of one shard, inserted in batches, with the ids every build gives them (``db.ids``)."""
 
     def __init__(self, shard: str) -> None:
         if os.path.exists(shard):
@@ -141,30 +160,40 @@ class _Writer:
         self.events: list[tuple[object, ...]] = []
         self.sources: list[tuple[object, ...]] = []
         self.related: list[tuple[object, ...]] = []
+        self.files: list[tuple[object, ...]] = []
+        self.day = ""
+        self.ids = [0, 0, 0]  # the last event, source and link id given in ``day``
 
     def add(self, event: Event, category: str | None, result: ChunkResult) -> None:
+        if event.date != self.day:  # a chunk holds whole days, so a day's block is this shard's alone
+            self.day, block = event.date, day_block(event.date)
+            self.ids = [block, block, block]
         result.events += 1
-        event_id = result.events
+        self.ids[0] += 1
+        event_id = self.ids[0]
         if event.story:
-            result.names.add(event.story)
+            result.names[event.story] += 1
         self.events.append((event_id, event.path, event.date, int(event.date[:4]), event.slug, event.title,
                             event.story, event.body, category, event.file, len(event.sources), len(event.related)))
         for source in event.sources:
             result.sources += 1
-            self.sources.append((result.sources, event_id, source.position, source.name, source.url, source.domain))
+            self.ids[1] += 1
+            self.sources.append((self.ids[1], event_id, source.position, source.name, source.url, source.domain))
         for link in event.related:
             result.related += 1
-            result.texts.add(link.context_text)
-            self.related.append((result.related, event_id, link.position, link.target_path, link.title,
+            self.ids[2] += 1
+            result.texts[link.context_text] += 1
+            self.related.append((self.ids[2], event_id, link.position, link.target_path, link.title,
                                  link.context_text))
         if len(self.events) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
-        for table, rows in (("events", self.events), ("sources", self.sources), ("related", self.related)):
+        batches = (("events", self.events), ("sources", self.sources), ("related", self.related),
+                   ("build_files", self.files))
+        for table, rows in batches:
             marks = ",".join("?" * len(COLUMNS[table]))  # rows are built in COLUMNS order (``add``)
             self.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
-        for rows in (self.events, self.sources, self.related):
             rows.clear()
 
     def close(self) -> None:

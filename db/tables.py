@@ -27,6 +27,12 @@ TABLES: dict[str, dict[str, type]] = {
     "days": {"date": str, "event_count": int},
     "meta": {"key": str, "value": str},
     "build_errors": {"id": int, "file": str, "line": int, "severity": str, "reason": str},
+    # What the next build reads to redo only what changed (``db.incremental``): every corpus file as
+    # found, every distinct raw context list with its split, story names, day pages' other-day listings.
+    "build_files": {"file": str, "day": str, "place": int, "size": int, "mtime_ns": int, "digest": str},
+    "build_lists": {"text": str, "links": int, "names": str},
+    "build_stories": {"name": str, "events": int},
+    "build_elsewhere": {"day": str, "place": int, "path": str, "category": str},
 }
 
 NOT_NULL = {
@@ -39,12 +45,18 @@ NOT_NULL = {
     "days": {"event_count"},
     "meta": {"value"},
     "build_errors": {"file", "severity", "reason"},
+    "build_files": {"file", "place", "size", "mtime_ns", "digest"},
+    "build_lists": {"links", "names"},
+    "build_stories": {"events"},
+    "build_elsewhere": {"day", "place", "path", "category"},
 }
 
 PRIMARY_KEYS = {
     "events": "id", "sources": "id", "contexts": "id", "related": "id", "meta": "key", "days": "date",
     "build_errors": "id", "event_contexts": ("event_id", "context_id"),
     "related_contexts": ("related_id", "position"),
+    "build_files": ("day", "place"), "build_lists": "text", "build_stories": "name",
+    "build_elsewhere": ("day", "place"),
 }
 
 FOREIGN_KEYS = {

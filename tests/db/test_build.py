@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from db import SCHEMA_VERSION
 from db.build import build
 from db.errors import BuildFailed, CorpusNotFound
 from db.sample import SAMPLE_DIR
@@ -71,7 +72,8 @@ def test_database_is_self_describing(sample_db: Path) -> None:
     assert ("sources", "event_id", "events") in fks
     assert ("event_contexts", "context_id", "contexts") in fks
     meta = dict(rows(sample_db, "SELECT key, value FROM meta"))
-    assert meta["schema_version"] == "2" and meta["events"] == "133" and len(meta["corpus_fingerprint"]) == 64
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["events"] == "133"
+    assert len(meta["corpus_fingerprint"]) == 64
     assert rows(sample_db, "PRAGMA foreign_key_check") == []
     assert rows(sample_db, "PRAGMA journal_mode")[0][0] == "delete"
     hits = rows(sample_db, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'Aleppo'")[0][0]

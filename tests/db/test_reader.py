@@ -179,10 +179,12 @@ def test_children_per_parent_as_one_at_a_time(reader: Reader) -> None:
 
 
 def test_events_and_contexts_by_ids(reader: Reader) -> None:
-    assert sorted(reader.events_by_ids([3, 1, 999_999])) == [1, 3]
-    assert reader.events_by_ids([1])[1]["path"].startswith("/news/2015/09/01/")
-    found = reader.contexts_by_ids([1, 2])
-    assert sorted(found) == [1, 2] and all(row["event_count"] >= 1 for row in found.values())
+    first, _, third = (row["id"] for row in reader.conn.execute("SELECT id FROM events ORDER BY id LIMIT 3"))
+    assert sorted(reader.events_by_ids([third, first, 999_999])) == [first, third]
+    assert reader.events_by_ids([first])[first]["path"].startswith("/news/2015/09/01/")
+    one, two = (row["id"] for row in reader.conn.execute("SELECT id FROM contexts ORDER BY name LIMIT 2"))
+    found = reader.contexts_by_ids([one, two])
+    assert sorted(found) == sorted([one, two]) and all(row["event_count"] >= 1 for row in found.values())
 
 
 # -- lists -------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def test_correlated_to_a_column(conn: sqlite3.Connection, name: str) -> None:
 
 def test_child_lists_keep_their_orders(conn: sqlite3.Connection) -> None:
     event = ids(conn, "SELECT id FROM events ORDER BY source_count DESC, id LIMIT 1")[0]
-    names = [row[0] for row in conn.execute(sql.EVENT_CONTEXTS.correlated("?"), (event,))]
+    names = [row[1] for row in conn.execute(sql.EVENT_CONTEXTS.correlated("?"), (event,))]
     assert names == sorted(names)
     sources = conn.execute(sql.SOURCES.correlated("?"), (event,)).fetchall()
     assert sources == conn.execute("SELECT name, url, domain FROM sources WHERE event_id = ? ORDER BY position",
@@ -111,7 +111,9 @@ def test_ids_follow_paths(conn: sqlite3.Connection) -> None:
 def test_keyset_after_on_the_sample(conn: sqlite3.Connection, keyset: sql.Keyset, cursor: int | None,
                                     expected: int) -> None:
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 133
-    path = conn.execute("SELECT path FROM events WHERE id = ?", (cursor,)).fetchone()[0] if cursor else None
+    # ``cursor``: the event at this place in id order (ids themselves are day blocks, db.ids)
+    place = "SELECT path FROM events ORDER BY id LIMIT 1 OFFSET ?"
+    path = conn.execute(place, (cursor - 1,)).fetchone()[0] if cursor else None
     found = conn.execute(f"SELECT count(*) FROM events e WHERE {keyset.after('e.id', '?')}", (path,)).fetchone()[0]
     assert found == expected
 

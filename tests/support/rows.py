@@ -20,8 +20,9 @@ def sample_paths() -> tuple[str, ...]:
                         if file.name != "index.md"))
 
 
-def sample_cursor(event_id: int) -> str:
-    """The keyset cursor of the sample's event ``event_id`` (its path, as the API spells cursors)."""
+def sample_cursor(place: int) -> str:
+    """The keyset cursor of the sample's event at ``place`` (1, 2, ...) in date order (its path, as the
+    API spells cursors)."""
     from gql import cursors
 
-    return cursors.encode("e", sample_paths()[event_id - 1])
+    return cursors.encode("e", sample_paths()[place - 1])

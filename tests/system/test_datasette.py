@@ -73,10 +73,11 @@ async def test_datasette_follows_foreign_keys(datasette: httpx.AsyncClient, samp
         assert row["event_id"]["label"] == title
         assert row["target_id"]["label"] == target
 
-    event = await get_json(datasette, "/sample/events/1.json?_extras=foreign_key_tables")
+    [(first,)] = rows(sample_db, "SELECT min(id) FROM events")
+    event = await get_json(datasette, f"/sample/events/{first}.json?_extras=foreign_key_tables")
     links = {link["other_table"]: link["count"] for link in event["foreign_key_tables"]}
     [(sources, contexts)] = rows(sample_db, "SELECT source_count, (SELECT count(*) FROM event_contexts"
-                                 " WHERE event_id = 1) FROM events WHERE id = 1")
+                                 " WHERE event_id = ?1) FROM events WHERE id = ?1", first)
     assert links["sources"] == sources > 0
     assert links["event_contexts"] == contexts > 0
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from db import SCHEMA_VERSION
 from gql.web.app import create_app
 
 
@@ -54,7 +55,7 @@ async def test_healthz_follows_the_file(sample_db: Path, tmp_path: Path,
 
 async def test_healthz_counts_are_numbers(client: httpx.AsyncClient) -> None:
     meta = (await client.get("/healthz")).json()["meta"]
-    assert meta["events"] == 133 and meta["schema_version"] == 2
+    assert meta["events"] == 133 and meta["schema_version"] == SCHEMA_VERSION
     assert isinstance(meta["corpus_fingerprint"], str) and isinstance(meta["built_at"], str)
     assert all(isinstance(value, int) for key, value in meta.items() if key not in ("corpus_fingerprint", "built_at"))
 
