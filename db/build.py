@@ -16,6 +16,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -23,14 +24,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
-from . import SCHEMA_VERSION
+from . import SCHEMA_VERSION, incremental
 from .contexts import segment_all
 from .corpus import Corpus, walk
 from .errors import BuildFailed
 from .ids import context_ids
+from .incremental import Changes, event_version
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
 from .tables import create_index, create_indexes, create_tables, meta_rows
@@ -56,6 +59,11 @@ class BuildSummary:
     bytes: int = 0
     fingerprint: str = ""
     issues: list[Issue] = field(default_factory=list)
+    incremental: bool = False  # only the days whose files changed were parsed
+    parsed: int = 0  # files parsed
+    full_because: str = ""  # why a previous file was not updated incrementally
+    changes: Changes | None = None  # against the file replaced; None: there was none
+    built_at: str = ""
 
     @property
     def resolved_share(self) -> float:
@@ -70,9 +78,13 @@ def build(
     force: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    full: bool = False,
 ) -> BuildSummary:
     """Build ``corpus`` into ``target`` atomically; raise BuildFailed and leave target untouched.
 
+    When ``target`` holds a database of this schema built from the same corpus directory, only
+    the days whose files changed are parsed again, into a copy of it (``db.incremental``);
+    ``full`` parses everything. Either way the new file records what changed against the old one.
     Only a regular file is replaced, a read-only one only with ``force`` (``db.target.check``).
     ``progress(step, total)`` is called once per parsed chunk, ``step`` being its number of files.
 
@@ -86,14 +98,23 @@ def build(
     try:
         # the workers start before the walk, so they do not inherit (and count in their RSS) the file list
         with _parsed(workers) as parse:
-            survey = walk(corpus)
+            survey = walk(corpus.resolve())
             summary = BuildSummary(files=survey.files)
-            conn = _open_for_build(tmp)
-            try:
-                _load(conn, parse(_chunks(survey, tmp, workers)), summary, progress)
-                _finish(conn, summary)
-            finally:
-                conn.close()
+            updated = False
+            if target.exists() and not full:
+                try:
+                    _update(target, tmp, survey, parse, workers, summary, progress)
+                    updated = True
+                except incremental.FullBuildNeeded as why:
+                    summary = BuildSummary(files=survey.files, full_because=str(why))
+                    discard(tmp)
+            if not updated:
+                conn = _open_for_build(tmp)
+                try:
+                    _load(conn, parse(_chunks(survey, tmp, workers)), summary, progress)
+                    _finish(conn, summary, survey.root, target)
+                finally:
+                    conn.close()
         if strict and summary.issues:
             raise BuildFailed(
                 f"--strict: {len(summary.issues)} problem(s) in the corpus, first: {summary.issues[0].file}"
@@ -111,8 +132,8 @@ def build(
     return summary
 
 
-def _open_for_build(tmp: Path) -> sqlite3.Connection:
-    if tmp.exists():
+def _open_for_build(tmp: Path, *, new: bool = True) -> sqlite3.Connection:
+    if new and tmp.exists():
         tmp.unlink()
     conn = sqlite3.connect(tmp, isolation_level=None)
     conn.executescript(
@@ -120,14 +141,64 @@ def _open_for_build(tmp: Path) -> sqlite3.Connection:
         # measured: not slower than 200 MB and sorts in memory (the OS caches the spilled files anyway)
         "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32000; PRAGMA page_size=4096;"
     )
-    create_tables(sqlite_utils.Database(conn))
+    if new:
+        create_tables(sqlite_utils.Database(conn))
     return conn
 
 
-def _chunks(survey: Corpus, tmp: Path, workers: int) -> Iterator[Chunk]:
+def _update(target: Path, tmp: Path, survey: Corpus, parse: Callable[[Iterator[Chunk]], Iterator[ChunkResult]],
+            workers: int, summary: BuildSummary, progress: Callable[[int, int], None] | None) -> None:
+    """Redo only the changed days, in a copy of ``target``; raise FullBuildNeeded if it cannot be."""
+    try:
+        old = sqlite3.connect(f"file:{quote(str(target))}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
+    try:
+        incremental.usable(old, survey.root)
+        plan = incremental.plan(survey, old)
+        plan.days |= incremental.listed_days(old, plan.days) & _days(survey)
+    except sqlite3.Error as exc:
+        raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
+    finally:
+        old.close()
+    # a copy the kernel makes (copy_file_range, a reflink where the file system has them), never in place
+    shutil.copyfile(target, tmp)
+    conn = _open_for_build(tmp, new=False)
+    try:
+        results = list(parse(_chunks(_subset(survey, plan.days, plan.undated), tmp, workers)))
+        listed = incremental.days_of(row[2] for result in results for row in result.elsewhere)
+        more = (listed & _days(survey)) - plan.days  # days whose categories a changed page gives
+        if more:
+            plan.days |= more
+            results += list(parse(_chunks(_subset(survey, more, False), tmp, workers, first=len(results))))
+        summary.parsed = sum(result.files for result in results)
+        if progress:
+            progress(summary.parsed, summary.files)
+        summary.changes = incremental.apply(conn, plan, results)
+        summary.incremental = True
+        summary.fingerprint = incremental.fingerprint(conn)
+        summary.issues = [Issue(file, line, reason, severity == "skipped") for file, line, severity, reason
+                          in conn.execute("SELECT file, line, severity, reason FROM build_errors ORDER BY id")]
+        _describe(conn, summary, survey.root, analyze=False)
+        _record(conn, summary)
+    finally:
+        conn.close()
+
+
+def _days(survey: Corpus) -> set[str]:
+    return {f"{y:04d}-{m:02d}-{d:02d}" for (y, m, d), _ in survey.days}
+
+
+def _subset(survey: Corpus, days: set[str], undated: bool) -> Corpus:
+    """The part of ``survey`` that holds ``days`` (ISO dates) and, if ``undated``, the files outside days."""
+    kept = [(day, folders) for day, folders in survey.days if f"{day[0]:04d}-{day[1]:02d}-{day[2]:02d}" in days]
+    return Corpus(survey.root, kept, survey.undated if undated else [], survey.files)
+
+
+def _chunks(survey: Corpus, tmp: Path, workers: int, first: int = 0) -> Iterator[Chunk]:
     """Runs of whole days, small enough that both cores stay busy until the last one."""
     size = max(MIN_CHUNK_FILES, min(MAX_CHUNK_FILES, survey.files // (workers * 8) + 1))
-    for number, run in enumerate(survey.chunks(size)):
+    for number, run in enumerate(survey.chunks(size), start=first):
         yield Chunk(str(survey.root), str(tmp.with_name(f"{tmp.name[:-4]}.shard{number}.tmp")), run)
 
 
@@ -156,7 +227,7 @@ def _load(
     shards: list[str] = []  # links are copied last, once every event they may point at is in
     for result in results:
         shards.append(result.shard)
-        _merge_events(conn, result.shard)
+        merge_events(conn, result.shard)
         fingerprint.update(result.fingerprint)
         summary.issues.extend(result.issues)
         elsewhere.extend(result.elsewhere)
@@ -166,7 +237,7 @@ def _load(
             progress(result.files, summary.files)
     create_index(sqlite_utils.Database(conn), "events", ["path"], unique=True)  # the linking lookups need it
     for shard in shards:
-        _merge_related(conn, shard)
+        merge_related(conn, shard)
     conn.execute("BEGIN")
     segmented = segment_all(texts, names)
     insert_contexts(conn, segmented, context_ids(name for parts in segmented.values() for name in parts))
@@ -178,8 +249,6 @@ def _load(
     insert_issues(conn, summary.issues)
     conn.execute("COMMIT")
     summary.fingerprint = fingerprint.hexdigest()
-    summary.skipped = sum(1 for issue in summary.issues if issue.fatal)
-    summary.warnings = len(summary.issues) - summary.skipped
 
 
 @contextmanager
@@ -196,43 +265,33 @@ def _attached(conn: sqlite3.Connection, shard: str) -> Iterator[None]:
         conn.execute("DETACH DATABASE shard")
 
 
-def _merge_events(conn: sqlite3.Connection, shard: str) -> None:
+def merge_events(conn: sqlite3.Connection, shard: str) -> None:
     """Append one shard's events, sources and files (their ids are final: ``db.ids``)."""
     with _attached(conn, shard):
-        merge_events(conn)
+        conn.execute(
+            "INSERT INTO events (id, path, date, year, slug, title, story, body, category, file, source_count,"
+            " related_count) SELECT id, path, date, year, slug, title, story, body, category, file,"
+            " source_count, related_count FROM shard.events ORDER BY id"
+        )
+        conn.execute("INSERT INTO sources (id, event_id, position, name, url, domain)"
+                     " SELECT id, event_id, position, name, url, domain FROM shard.sources ORDER BY id")
+        conn.execute("INSERT INTO build_files SELECT * FROM shard.build_files")
 
 
-def merge_events(conn: sqlite3.Connection) -> None:
-    """Copy the events, sources and files of the shard attached as ``shard``."""
-    conn.execute(
-        "INSERT INTO events (id, path, date, year, slug, title, story, body, category, file, source_count,"
-        " related_count) SELECT id, path, date, year, slug, title, story, body, category, file,"
-        " source_count, related_count FROM shard.events ORDER BY id"
-    )
-    conn.execute("INSERT INTO sources (id, event_id, position, name, url, domain)"
-                 " SELECT id, event_id, position, name, url, domain FROM shard.sources ORDER BY id")
-    conn.execute("INSERT INTO build_files SELECT * FROM shard.build_files")
-
-
-def _merge_related(conn: sqlite3.Connection, shard: str) -> None:
+def merge_related(conn: sqlite3.Connection, shard: str) -> None:
     """Append one shard's links, resolved to event ids on the way in (every event is in by now); delete it.
 
     One join as rows go in costs a fraction of an ``UPDATE`` rewriting every link afterwards.
     """
     try:
         with _attached(conn, shard):
-            merge_related(conn)
+            conn.execute(
+                "INSERT INTO related (id, event_id, position, target_path, target_id, title, context_text)"
+                " SELECT r.id, r.event_id, r.position, r.target_path, e.id, r.title, r.context_text"
+                " FROM shard.related r LEFT JOIN main.events e ON e.path = r.target_path ORDER BY r.id"
+            )
     finally:
         Path(shard).unlink(missing_ok=True)
-
-
-def merge_related(conn: sqlite3.Connection) -> None:
-    """Copy the links of the shard attached as ``shard``, each resolved to its target's id if it is in."""
-    conn.execute(
-        "INSERT INTO related (id, event_id, position, target_path, target_id, title, context_text)"
-        " SELECT r.id, r.event_id, r.position, r.target_path, e.id, r.title, r.context_text"
-        " FROM shard.related r LEFT JOIN main.events e ON e.path = r.target_path ORDER BY r.id"
-    )
 
 
 #: Pages that list events of other days (rare) give a category to those without one from their own
@@ -276,7 +335,7 @@ def insert_issues(conn: sqlite3.Connection, issues: list[Issue]) -> None:
     )
 
 
-def _finish(conn: sqlite3.Connection, summary: BuildSummary) -> None:
+def _finish(conn: sqlite3.Connection, summary: BuildSummary, root: Path, target: Path) -> None:
     """Derive each event's contexts and counts, index, search, describe, compact (links are resolved already)."""
     conn.execute("BEGIN")
     conn.execute(
@@ -298,6 +357,14 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary) -> None:
     conn.execute("COMMIT")
     db = sqlite_utils.Database(conn)
     create_indexes(db)
+    summary.parsed = summary.files
+    summary.changes = _compare_with(conn, target)
+    _describe(conn, summary, root, analyze=True)
+    _record(conn, summary)
+
+
+def _describe(conn: sqlite3.Connection, summary: BuildSummary, root: Path, *, analyze: bool) -> None:
+    """Count what the file holds into ``summary`` and ``meta``; ``analyze``: gather the planner's statistics."""
     counts = {
         name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
         for name in ("events", "sources", "contexts", "related")
@@ -305,10 +372,14 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary) -> None:
     summary.events, summary.sources = counts["events"], counts["sources"]
     summary.contexts, summary.edges = counts["contexts"], counts["related"]
     summary.resolved = conn.execute("SELECT count(*) FROM related WHERE target_id IS NOT NULL").fetchone()[0]
+    summary.skipped = sum(1 for issue in summary.issues if issue.fatal)
+    summary.warnings = len(summary.issues) - summary.skipped
+    summary.built_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     meta = {
         "schema_version": SCHEMA_VERSION,
-        "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "built_at": summary.built_at,
         "corpus_fingerprint": summary.fingerprint,
+        "corpus_root": str(root),
         "files": summary.files,
         "events": summary.events,
         "sources": summary.sources,
@@ -318,6 +389,72 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary) -> None:
         "skipped_files": summary.skipped,
         "warnings": summary.warnings,
     }
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM meta")
     conn.executemany("INSERT INTO meta (key, value) VALUES (:key, :value)", meta_rows(meta))
-    conn.execute("ANALYZE")
+    conn.execute("COMMIT")
+    if analyze:
+        conn.execute("ANALYZE")
+
+
+def _compare_with(conn: sqlite3.Connection, target: Path) -> Changes | None:
+    """What this full build changed against the database at ``target`` (its history carried over);
+    None when there is none to compare with (no file, or not one of this schema)."""
+    if not target.exists():
+        return None
+    try:
+        conn.execute("ATTACH DATABASE ? AS old", (str(target),))  # only read
+    except sqlite3.Error:
+        return None
+    try:
+        version = conn.execute("SELECT value FROM old.meta WHERE key = 'schema_version'").fetchone()
+        if version is None or version[0] != str(SCHEMA_VERSION):
+            return None
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO builds SELECT * FROM old.builds")
+        conn.execute("INSERT INTO event_changes SELECT * FROM old.event_changes")
+        conn.execute("COMMIT")
+        for schema in ("main", "old"):
+            conn.execute(f"CREATE TEMP TABLE {schema}_versions (path TEXT PRIMARY KEY, version TEXT) WITHOUT ROWID")
+            conn.execute(f"INSERT INTO temp.{schema}_versions SELECT e.path, {event_version(schema)}"
+                         f" FROM {schema}.events e")
+        found = Changes(
+            added=[p for (p,) in conn.execute("SELECT path FROM temp.main_versions WHERE path NOT IN"
+                                              " (SELECT path FROM temp.old_versions) ORDER BY path")],
+            changed=[p for (p,) in conn.execute(
+                "SELECT n.path FROM temp.main_versions n JOIN temp.old_versions o ON o.path = n.path"
+                " WHERE o.version IS NOT n.version ORDER BY n.path")],
+            removed=[p for (p,) in conn.execute("SELECT path FROM temp.old_versions WHERE path NOT IN"
+                                                " (SELECT path FROM temp.main_versions) ORDER BY path")],
+        )
+        conn.execute("DROP TABLE temp.main_versions")
+        conn.execute("DROP TABLE temp.old_versions")
+        return found
+    except sqlite3.DatabaseError:  # not a newsgql file of this schema after all: a history starts here
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.execute("DELETE FROM builds")
+        conn.execute("DELETE FROM event_changes")
+        return None
+    finally:
+        conn.execute("DETACH DATABASE old")
+
+
+def _record(conn: sqlite3.Connection, summary: BuildSummary) -> None:
+    """Add this build to the history in the file: when, from what, and which events it added, changed, removed."""
+    changes = summary.changes
+    number = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM builds").fetchone()[0]
+    conn.execute("BEGIN")
+    conn.execute(
+        "INSERT INTO builds (id, built_at, fingerprint, kind, parsed_files, events, added, changed, removed)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (number, summary.built_at, summary.fingerprint, "incremental" if summary.incremental else "full",
+         summary.parsed, summary.events, len(changes.added) if changes else summary.events,
+         len(changes.changed) if changes else 0, len(changes.removed) if changes else 0),
+    )
+    if changes is not None:  # a first build lists nothing: every event is new
+        listed = (("added", changes.added), ("changed", changes.changed), ("removed", changes.removed))
+        conn.executemany("INSERT INTO event_changes (build_id, path, change) VALUES (?, ?, ?)",
+                         ((number, path, kind) for kind, paths in listed for path in paths))
+    conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode=DELETE")

@@ -33,6 +33,10 @@ TABLES: dict[str, dict[str, type]] = {
     "build_lists": {"text": str, "links": int, "names": str},
     "build_stories": {"name": str, "events": int},
     "build_elsewhere": {"day": str, "place": int, "path": str, "category": str},
+    # The history of the file: each build, and what it changed against the file it replaced.
+    "builds": {"id": int, "built_at": str, "fingerprint": str, "kind": str, "parsed_files": int, "events": int,
+               "added": int, "changed": int, "removed": int},
+    "event_changes": {"build_id": int, "path": str, "change": str},
 }
 
 NOT_NULL = {
@@ -49,6 +53,8 @@ NOT_NULL = {
     "build_lists": {"links", "names"},
     "build_stories": {"events"},
     "build_elsewhere": {"day", "place", "path", "category"},
+    "builds": {"built_at", "fingerprint", "kind", "parsed_files", "events", "added", "changed", "removed"},
+    "event_changes": {"path", "change"},
 }
 
 PRIMARY_KEYS = {
@@ -56,7 +62,7 @@ PRIMARY_KEYS = {
     "build_errors": "id", "event_contexts": ("event_id", "context_id"),
     "related_contexts": ("related_id", "position"),
     "build_files": ("day", "place"), "build_lists": "text", "build_stories": "name",
-    "build_elsewhere": ("day", "place"),
+    "build_elsewhere": ("day", "place"), "builds": "id", "event_changes": ("build_id", "path"),
 }
 
 FOREIGN_KEYS = {
@@ -64,6 +70,7 @@ FOREIGN_KEYS = {
     "event_contexts": [("event_id", "events", "id"), ("context_id", "contexts", "id")],
     "related": [("event_id", "events", "id"), ("target_id", "events", "id")],
     "related_contexts": [("related_id", "related", "id"), ("context_id", "contexts", "id")],
+    "event_changes": [("build_id", "builds", "id")],
 }
 
 # (table, columns, unique): one per lookup the API makes; EXPLAIN QUERY PLAN tests keep them honest.
@@ -79,6 +86,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("event_contexts", ["context_id", "event_id"], True),
     ("related", ["event_id", "position"], True),
     ("related", ["target_id"], False),
+    ("build_files", ["file"], False),  # an event's file, for what changed (``db.incremental``)
 ]
 
 FTS_COLUMNS = ["title", "body", "context_names"]

@@ -1,0 +1,146 @@
+"""An incremental build holds what a full build of the same corpus holds (issue 13, item 2), and
+every build records what it changed (item 4).
+
+Each case builds the sample, changes the corpus, builds again over the same file (incremental) and
+into a fresh file (full), and compares a canonical dump of every table: every row of every table,
+in key order, but for the three things that say *when* or *how* a file was built (``built_at``,
+the history's ``kind`` and time, ``build_errors.id``, the order the errors were found in) and
+``sqlite_stat1`` (the planner's statistics, gathered by full builds only).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from db.build import build
+from db.incremental import Changes
+from db.sample import SAMPLE_DIR
+from tests.support.corpus_files import event_text
+
+
+def dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in a canonical order (see the module's docstring)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        tables = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE 'events_fts%' ORDER BY name")]
+        out: dict[str, list[tuple[object, ...]]] = {}
+        for table in tables:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            if table == "build_errors":
+                columns.remove("id")
+            if table == "builds":
+                columns = [c for c in columns if c not in ("built_at", "kind", "parsed_files")]
+            where = "key != 'built_at'" if table == "meta" else "1"
+            listed = ", ".join(columns)
+            out[table] = conn.execute(f"SELECT {listed} FROM {table} WHERE {where} ORDER BY {listed}").fetchall()
+        # the search index: what it holds for each event, and that it agrees with the events
+        out["events_fts"] = conn.execute(
+            "SELECT rowid, title, body, context_names FROM events_fts ORDER BY rowid").fetchall()
+        return out
+    finally:
+        conn.close()
+
+
+def assert_index_whole(db: Path) -> None:
+    """FTS5's own check that the search index holds exactly the events' text (it writes nothing)."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        conn.close()
+
+
+def assert_same(left: Path, right: Path) -> None:
+    one, two = dump(left), dump(right)
+    assert one.keys() == two.keys()
+    for table in one:
+        assert one[table] == two[table], table
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_DIR, root)
+    return root
+
+
+def _add_day(root: Path) -> None:
+    """A day after the sample's: its event is one the sample links to (13 dangling links resolve now),
+    and it links back into the sample with a context no event had."""
+    day = root / "news" / "2015" / "09" / "11"
+    day.mkdir(parents=True)
+    (day / f"{LINKED.rsplit('/', 1)[1]}").write_text(event_text(
+        "2015-09-11", "European migrant crisis. A new day's event.",
+        related="1. [Back](/news/2015/9/7/hungary-s-defense-minister-csaba-hende-resigns-amid-the-refugee-crisis.md)"
+                " _Context: Brand new context, European migrant crisis_"))
+
+
+#: The event of 2015-09-11 that 13 links of the sample point at (it is not in the sample).
+LINKED = ("/news/2015/09/11/european-migrant-crisis-foreign-ministers-from-czech-republic-hungary-poland-and-"
+          "slovakia-meet-with-officials-from-the-european-union-a.md")
+
+
+def _edit_event(root: Path) -> None:
+    path = next((root / "news" / "2015" / "09" / "03").glob("*.md"))
+    if path.name == "index.md":
+        path = sorted((root / "news" / "2015" / "09" / "03").glob("*.md"))[1]
+    path.write_text(path.read_text().replace("\n\n", "\n\nAn edited sentence.\n\n", 1))
+
+
+def _remove_day(root: Path) -> None:
+    shutil.rmtree(root / "news" / "2015" / "09" / "01")
+
+
+def _touch_only(root: Path) -> None:
+    path = next((root / "news" / "2015" / "09" / "05").glob("*.md"))
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # mtime moved, same bytes: not a change
+
+
+def _edit_day_page(root: Path) -> None:
+    page = root / "news" / "2015" / "09" / "04" / "index.md"
+    page.write_text(page.read_text().replace("## ", "## Renamed ", 1))
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "add a day": _add_day, "edit an event": _edit_event, "remove a day": _remove_day,
+    "touch a file": _touch_only, "edit a day page": _edit_day_page,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_an_incremental_build_equals_a_full_build(corpus: Path, tmp_path: Path, change: str) -> None:
+    served, full = tmp_path / "news.db", tmp_path / "full.db"
+    first = build(corpus, served, workers=1)
+    assert not first.incremental and first.changes is None
+    shutil.copyfile(served, full)  # the full build replaces the same first file, so both record one history
+    CHANGES[change](corpus)
+    second = build(corpus, served, workers=1)
+    assert second.incremental, second.full_because
+    again = build(corpus, full, workers=1, full=True)
+    assert not again.incremental
+    assert second.fingerprint == again.fingerprint != first.fingerprint or change == "touch a file"
+    assert_same(served, full)
+    assert_index_whole(served)
+    assert second.changes == again.changes
+    assert second.changes is not None
+    if change == "touch a file":
+        assert second.parsed == 0 and second.changes == Changes()
+    if change == "add a day":
+        assert second.changes == Changes(added=[LINKED])
+        with sqlite3.connect(served) as conn:
+            assert conn.execute("SELECT count(*) FROM related WHERE target_path = ? AND target_id ="
+                                " (SELECT id FROM events WHERE path = ?)", (LINKED, LINKED)).fetchone() == (13,)
+            assert conn.execute("SELECT event_count FROM contexts WHERE name = 'Brand new context'").fetchone() == (1,)
+    if change == "remove a day":
+        assert len(second.changes.removed) == first.events - second.events > 0
+        assert second.parsed == 0
+    if change == "edit an event":
+        assert len(second.changes.changed) == 1 and not second.changes.added and not second.changes.removed
