@@ -89,6 +89,22 @@ class Filter:
 _NAMED = ("SELECT ec.event_id FROM contexts c CROSS JOIN event_contexts ec ON ec.context_id = c.id"
           " WHERE c.name IN (SELECT value FROM json_each({p}))")
 
+def utc_time(value: str) -> str:
+    """An ISO 8601 time as ``builds.built_at`` spells it (UTC, seconds); a time without a zone is UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+05:00 is before the first UTC time there is
+        raise ValueError("changedAfter: not an ISO 8601 time, e.g. 2026-12-05T10:00:00Z") from None
+
+
+#: Events added or changed by the builds after the last one that is ``{known}`` (a condition on
+#: ``builds b``); every event when no build is (the client's copy predates the history).
+_CHANGED = ("(NOT EXISTS (SELECT 1 FROM builds b WHERE {known}) OR e.path IN (SELECT path FROM event_changes"
+            " WHERE change != 'removed' AND build_id > (SELECT max(b.id) FROM builds b WHERE {known})))")
+
 #: The fields of ``EventFilter``, in the order the schema lists them; all given must hold (AND).
 FILTERS: tuple[Filter, ...] = (
     Filter("dateFrom", Kind.DATE, "e.date >= {p}", "On or after this day."),
@@ -102,6 +118,12 @@ FILTERS: tuple[Filter, ...] = (
            "A source name, e.g. `BBC`."),
     Filter("domain", Kind.TEXT, "e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = {p})",
            "A source host, e.g. `bbc.co.uk`.", domain_key),
+    Filter("changedSince", Kind.TEXT, _CHANGED.format(known="b.fingerprint = {p}"),
+           "Added or changed by a build after the last one with this corpus fingerprint (`builds`); "
+           "every event when no build had it. What a mirror asks for to fetch only what is new."),
+    Filter("changedAfter", Kind.TEXT, _CHANGED.format(known="b.built_at <= {p}"),
+           "Added or changed by a build made after this ISO 8601 time (UTC unless it says); every event "
+           "when no build is that old.", utc_time),
 )
 FILTERS_BY_NAME = {item.name: item for item in FILTERS}
 

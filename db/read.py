@@ -212,6 +212,15 @@ class Reader:
         )
         return _group(rows, "date")
 
+    def builds(self, first: int) -> list[Row]:
+        return self.rows("SELECT id, built_at, fingerprint, kind, parsed_files, events, added, changed, removed"
+                         " FROM builds ORDER BY id DESC LIMIT ?", (first,))
+
+    def removed_paths(self, build: int, first: int) -> list[str]:
+        rows = self.rows("SELECT path FROM event_changes WHERE build_id = ? AND change = 'removed'"
+                         " ORDER BY path LIMIT ?", (build, first))
+        return [row["path"] for row in rows]
+
     def publishers(self, *, first: int, offset: int, domain: str | None) -> list[Row]:
         condition, params = ("WHERE domain = ?", [domain_key(domain)]) if domain else ("", [])
         return self.rows(

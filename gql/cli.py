@@ -103,18 +103,24 @@ class _Progress:
 @click.option("--strict", is_flag=True, help="Fail (exit 1, database untouched) on any problem in the corpus.")
 @click.option("--force", is_flag=True, help="Replace a read-only database file too (keeping its mode).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parsing processes [default: all cores].")
+@click.option("--full", is_flag=True, help="Parse every file, even when the output can be updated incrementally.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def build_command(corpus: Path, output: Path, strict: bool, force: bool, workers: int | None, quiet: bool) -> None:
+def build_command(corpus: Path, output: Path, strict: bool, force: bool, workers: int | None, full: bool,
+                  quiet: bool) -> None:
     """Build a markdown corpus into one SQLite file.
 
     Example: newsgql build ./corpus -o news.db
 
-    Bad files are skipped and listed in the database's build_errors table; the previous
-    database is replaced only when the new one is complete, and only if it is a regular file.
+    When the output exists and was built from the same corpus directory by this version, only
+    the days whose files changed (added, removed, edited) are parsed again, into a copy of it;
+    the result holds what a full build would. Each build records in the file what it added,
+    changed and removed. Bad files are skipped and listed in the database's build_errors table;
+    the previous database is replaced only when the new one is complete, and only if it is a
+    regular file.
     """
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
-        summary = build(corpus, output, strict=strict, force=force, workers=workers, progress=progress)
+        summary = build(corpus, output, strict=strict, force=force, workers=workers, progress=progress, full=full)
     except NewsDbError as exc:
         progress.close()
         _fail(str(exc))
@@ -124,6 +130,16 @@ def build_command(corpus: Path, output: Path, strict: bool, force: bool, workers
         click.echo(_summary(summary, output), color=_color())
 
 
+def _how(s: BuildSummary) -> str:
+    """Incremental or full, and what changed against the file replaced."""
+    how = (f"  incremental: {s.parsed:,} file(s) parsed again" if s.incremental
+           else "  full build" + (f" ({s.full_because})" if s.full_because else ""))
+    if s.changes is not None:
+        how += (f"; events added {len(s.changes.added):,}, changed {len(s.changes.changed):,},"
+                f" removed {len(s.changes.removed):,}")
+    return how
+
+
 def _summary(s: BuildSummary, output: Path) -> str:
     lines = [
         f"Built {output} in {s.seconds:.1f} s ({s.events / max(s.seconds, 1e-9):,.0f} events/s, "
@@ -131,6 +147,7 @@ def _summary(s: BuildSummary, output: Path) -> str:
         f"  events {s.events:,}  sources {s.sources:,}  contexts {s.contexts:,}  related edges {s.edges:,} "
         f"({s.resolved_share:.0%} resolved)",
         f"  files {s.files:,}  skipped {s.skipped:,}  warnings {s.warnings:,}",
+        _how(s),
     ]
     # every skipped file (its events are not in the database); warnings up to ten
     skipped = [issue for issue in s.issues if issue.fatal]

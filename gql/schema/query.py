@@ -15,7 +15,18 @@ from ..errors import UserError
 from .context import Info
 from .inputs import EventFilter, EventOrder, Interval, SearchOrder
 from .search import SearchConnection, search
-from .types import Context, Day, Event, EventConnection, Node, Publisher, TimelineBucket, event_connection, timeline
+from .types import (
+    Build,
+    Context,
+    Day,
+    Event,
+    EventConnection,
+    Node,
+    Publisher,
+    TimelineBucket,
+    event_connection,
+    timeline,
+)
 
 
 @strawberry.type
@@ -95,6 +106,11 @@ class Query:
             first=page_size(first), newest_first=order_by is not EventOrder.OLDEST_FIRST,
         )
         return [Day(date=dt.date.fromisoformat(row["date"]), event_count=row["count"]) for row in rows]
+
+    @strawberry.field(description="The builds of this archive file, newest first: when, from which corpus "
+                      "fingerprint, and how many events each added, changed and removed.")
+    def builds(self, info: Info, first: int | None = None) -> list[Build]:
+        return [Build.from_row(row) for row in info.context.reader.builds(page_size(first))]
 
     @strawberry.field(description="Publishers (source names) by number of events citing them.")
     def publishers(self, info: Info, first: int | None = None, offset: int = 0,

@@ -245,3 +245,28 @@ class Publisher:
     name: str
     domain: str | None
     event_count: int
+
+
+@strawberry.type(description="One build of this archive file and what it changed against the file it replaced. "
+                 "A client keeps the `fingerprint` it has, and asks for `events(filter: {changedSince: ...})` "
+                 "and the paths removed since.")
+class Build:
+    number: int = strawberry.field(description="1 for the first build of the file, then one more each build.")
+    built_at: str = strawberry.field(description="When, in UTC (ISO 8601).")
+    fingerprint: str = strawberry.field(description="The corpus fingerprint: a digest of every file's bytes.")
+    kind: str = strawberry.field(description="`full` (every file parsed) or `incremental` (changed days only).")
+    parsed_files: int
+    event_count: int = strawberry.field(description="Events in the archive after this build.")
+    added: int = strawberry.field(description="Events added (every event, for the first build).")
+    changed: int = strawberry.field(description="Events whose file or day-page category changed.")
+    removed: int
+
+    @strawberry.field(description="The paths of the events this build removed, in path order.")
+    def removed_paths(self, info: Info, first: int | None = None) -> list[str]:
+        return info.context.reader.removed_paths(self.number, page_size(first))
+
+    @classmethod
+    def from_row(cls, row: Row) -> Build:
+        return cls(number=row["id"], built_at=row["built_at"], fingerprint=row["fingerprint"], kind=row["kind"],
+                   parsed_files=row["parsed_files"], event_count=row["events"], added=row["added"],
+                   changed=row["changed"], removed=row["removed"])

@@ -17,12 +17,13 @@ def test_filter_names_are_unique_and_every_condition_takes_its_value() -> None:
     names = [item.name for item in FILTERS]
     assert len(names) == len(set(names)) == len(FILTERS_BY_NAME)
     assert names == ["dateFrom", "dateTo", "contextsAny", "contextsAll", "contextsNone", "category", "publisher",
-                     "domain"]
+                     "domain", "changedSince", "changedAfter"]
     for item in (*FILTERS, IN_CONTEXT):
         assert "{p}" in item.condition, item.name
         assert "?" not in item.condition, item.name
         assert item.clause("?7").count("?7") == item.uses >= 1
-    assert {item.name: item.uses for item in FILTERS if item.uses != 1} == {"contextsAll": 2}
+    assert {item.name: item.uses for item in FILTERS if item.uses != 1} == {
+        "contextsAll": 2, "changedSince": 2, "changedAfter": 2}
 
 
 def test_filters_in_the_schema_order() -> None:
@@ -68,7 +69,8 @@ def test_the_context_filter(conn: sqlite3.Connection) -> None:
 def test_filter_kinds() -> None:
     assert {item.name: item.kind for item in FILTERS} == {
         "dateFrom": Kind.DATE, "dateTo": Kind.DATE, "contextsAny": Kind.NAMES, "contextsAll": Kind.NAMES,
-        "contextsNone": Kind.NAMES, "category": Kind.TEXT, "publisher": Kind.TEXT, "domain": Kind.TEXT}
+        "contextsNone": Kind.NAMES, "category": Kind.TEXT, "publisher": Kind.TEXT, "domain": Kind.TEXT,
+        "changedSince": Kind.TEXT, "changedAfter": Kind.TEXT}
     assert IN_CONTEXT.kind is Kind.ID
 
 
