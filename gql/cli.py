@@ -209,7 +209,7 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
         "NEWSGQL_DOCUMENTS": str(documents.resolve()) if documents else "",
         "NEWSGQL_DOCUMENTS_ONLY": "1" if documents_only else "0",
         "NEWSGQL_INTROSPECTION": "1" if introspection else "0",
-        "NEWSGQL_DB": str(path.resolve()), "NEWSGQL_CORS_ORIGINS": ",".join(origins),
+        "NEWSGQL_DB": str(path.absolute()), "NEWSGQL_CORS_ORIGINS": ",".join(origins),
         "NEWSGQL_TIME_LIMIT": str(time_limit), "NEWSGQL_MAX_AGE": str(max_age), "NEWSGQL_MAX_DEPTH": str(max_depth),
         "NEWSGQL_COMPILED": "1" if compiled else "0", "NEWSGQL_RESPONSE_CACHE": "1" if response_cache else "0",
     })
