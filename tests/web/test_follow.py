@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from db.build import build
 from gql.limits import FOLLOW_INTERVAL
 from gql.web.app import create_app
 from gql.web.follow import etag_prefix
@@ -102,6 +103,15 @@ async def test_a_file_renamed_over_the_path_answers_next(client: httpx.AsyncClie
     assert open_deleted(served.parent) == []  # file A's connection is closed: no request was using it
 
 
+async def test_a_build_to_the_served_path_answers_next(client: httpx.AsyncClient, served: Path,
+                                                      tagged_dbs: dict[str, Path]) -> None:
+    assert await tags(client) == {"[A]"}
+    build(tagged_dbs["C"].with_name("corpus-C"), served)  # a temporary file, renamed over the path when complete
+    await a_look()
+    assert await tags(client, "GET") == await tags(client) == {"[C]"}
+    assert (await client.get("/healthz")).status_code == 200
+
+
 async def test_a_switched_symlink_is_followed(tagged_dbs: dict[str, Path], tmp_path: Path) -> None:
     link = tmp_path / "news.db"
     link.symlink_to(tagged_dbs["A"])
@@ -153,7 +163,7 @@ async def test_a_file_written_over_in_place_is_refused_until_one_is_renamed_in(
 
 
 async def test_a_file_that_cannot_be_served_leaves_the_old_one_answering(
-        client: httpx.AsyncClient, served: Path, tagged_dbs: dict[str, Path]) -> None:
+        client: httpx.AsyncClient, served: Path, tagged_dbs: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
     assert await tags(client) == {"[A]"}
     broken = served.with_name("broken.staged")
     broken.write_bytes(b"not a database")
@@ -165,6 +175,7 @@ async def test_a_file_that_cannot_be_served_leaves_the_old_one_answering(
     reason = health.json()["reason"]
     assert reason.startswith(f"{served} now holds a file that cannot be served (not a newsgql database")
     assert reason.endswith("still answering from the one opened before")
+    assert caplog.text.count("cannot be served") == 1  # logged once, not at every look
 
     os.replace(staged(tagged_dbs, "B", served), served)
     await a_look()
