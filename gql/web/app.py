@@ -5,6 +5,7 @@ The path is followed (``gql.web.follow``): a new file renamed over it answers fr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -54,7 +55,7 @@ def create_app(
 ) -> Starlette:
     """Serve one database file read-only: ``/graphql`` (API + GraphiQL), ``/feed.atom``, ``/healthz``,
     ``/schema.graphql``; a new file renamed over ``db_path`` is served from the next look at the path
-    (every ``follow_interval`` seconds at most, on a request; ``/healthz`` looks every time).
+    (it is looked at every ``follow_interval`` seconds, and by every ``/healthz``).
 
     ``compiled=False`` answers every query through the resolvers (the reference path);
     ``response_cache=False`` answers every request afresh (for benchmarks of the cold path);
@@ -80,7 +81,7 @@ def create_app(
     app = Starlette(
         routes=_routes(endpoint, FeedEndpoint(limits, max_age=max_age), follower, sdl, max_age),
         middleware=_middleware(cors_origins),
-        lifespan=_closing(follower),
+        lifespan=_lifespan(follower),
     )
     if response_cache:
         app.add_middleware(GetReplay, cache_of=_replay_cache)  # a replayed answer skips everything below
@@ -138,11 +139,17 @@ def _middleware(cors_origins: list[str] | None) -> list[Middleware]:
     return middleware
 
 
-def _closing(follower: Follower) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+def _lifespan(follower: Follower) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """While the server runs, the follower looks at the path; then its file is closed."""
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        follower.close()
+        watching = asyncio.create_task(follower.watch())
+        try:
+            yield
+        finally:
+            watching.cancel()
+            follower.close()
 
     return lifespan
 

@@ -4,7 +4,8 @@ another) is opened and answers new requests; a file written over in place is ref
     FollowFile  ASGI middleware, outermost: each request takes the ``State`` once, at its start,
      |          and answers from that state's ``Archive`` to its end: an answer is whole from one file
     Follower    the path and the state it is in; looks at the path's identity (``db.read.identity``:
-     |          device, inode, size, times) at most every ``FOLLOW_INTERVAL``, on a request
+     |          device, inode, size, times) every ``FOLLOW_INTERVAL`` (``watch``, from the app's
+     |          lifespan, so an idle worker lets go of an old file too) and before a request if it is time
     Archive     one open file and everything made from it: its Reader, Executor (response cache,
                 compiled plans), GET replay answers and ETag prefix. Never changed: replaced whole,
                 and closed once the last request that took it is done
@@ -23,6 +24,7 @@ What the path may come to hold, and what the server then does (``/healthz`` says
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
@@ -127,6 +129,15 @@ class Follower:
             finally:
                 self._lock.release()
         return self._state
+
+    async def watch(self) -> None:
+        """Look at the path every ``interval`` until cancelled (requests look too, when it is time)."""
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                self.state()
+            except Exception:  # an unforeseen error must not stop the looking; the next request sees it too
+                log.exception("looking at %s failed", self.path)
 
     def close(self) -> None:
         self._state.archive.retire()

@@ -1,5 +1,6 @@
 """A real ``newsgql serve`` under load while its file is renamed over five times: no request fails, and
-every answer (titles of events and of their related events, and a GET's ETag) is whole from one file."""
+every answer (titles of events and of their related events, and a GET's ETag) is whole from one file.
+An idle server follows its file too: the old one is closed with no request to make it."""
 
 from __future__ import annotations
 
@@ -121,3 +122,27 @@ def test_swaps_under_load_answer_whole_from_one_file(tagged_dbs: dict[str, Path]
     assert tags_apart == [], f"GET answers whose ETag names another file than their body: {tags_apart[:3]}"
     text = (tmp_path / "serve.log").read_text()
     assert "Traceback" not in text, text
+
+
+def open_files(pid: int) -> list[str]:
+    """What process ``pid`` holds open, as /proc names it (a removed file ends `` (deleted)``)."""
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            found.append(os.readlink(fd))
+        except OSError:
+            continue
+    return found
+
+
+def test_an_idle_server_lets_go_of_a_replaced_file(tagged_dbs: dict[str, Path], tmp_path: Path) -> None:
+    served = tmp_path / "news.db"
+    shutil.copyfile(tagged_dbs["A"], served)
+    with serve(served, tmp_path / "serve.log") as server:
+        assert str(served) in open_files(server.pid)
+        staged = tmp_path / "B.staged"
+        shutil.copyfile(tagged_dbs["B"], staged)
+        os.replace(staged, served)
+        wait_for(lambda: f"{served} (deleted)" not in open_files(server.pid) and str(served) in open_files(server.pid))
+        answer = httpx.post(f"{server.url}/graphql", json={"query": QUERIES[0].format(n=0)}, headers=GQL)
+    assert {title[:3] for title in titles(answer.json()["data"])} == {"[B]"}
