@@ -167,7 +167,7 @@ def _summary(s: BuildSummary, output: Path) -> str:
               help="Answer known query shapes with one compiled SQL statement (off: resolvers only).")
 @click.option("--response-cache/--no-response-cache", cls=_EnvOption, default=True, show_default=True,
               envvar="NEWSGQL_RESPONSE_CACHE", show_envvar=True,
-              help="Keep finished answers in memory (the file never changes).")
+              help="Keep finished answers in memory (per file: a new file starts afresh).")
 @click.option("--documents", cls=_EnvOption, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               envvar="NEWSGQL_DOCUMENTS", show_envvar=True,
               help="Trusted documents: a JSON manifest of id -> document, run by `documentId`.")
@@ -183,7 +183,8 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
           documents: Path | None, documents_only: bool, introspection: bool, log_level: str) -> None:
     """Serve a database over GraphQL (GraphiQL at /graphql).
 
-    DATABASE defaults to $NEWSGQL_DB, else the bundled sample (built once into a cache file).
+    DATABASE defaults to $NEWSGQL_DB, else the bundled sample (built once into a cache file). A new
+    file renamed over DATABASE (or a symlink switched) is served from then on; never cp over it.
 
     Example: newsgql serve news.db --port 8000 --workers 2
     """
