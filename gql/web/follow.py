@@ -62,19 +62,27 @@ class Archive:
         self._retired = False
         self._lock = threading.Lock()
 
-    @contextmanager
-    def in_use(self) -> Iterator[Archive]:
-        """Hold the file open while the block runs (a request: its statements, then its answer sent)."""
+    def take(self) -> None:
+        """Hold the file open for one more user (a request: its statements, then its answer sent)
+        until it calls ``done``."""
         with self._lock:
             self._users += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self._users -= 1
+            last = self._retired and self._users == 0
+        if last:
+            self.reader.close()
+
+    @contextmanager
+    def in_use(self) -> Iterator[Archive]:
+        """``take`` for the block's length."""
+        self.take()
         try:
             yield self
         finally:
-            with self._lock:
-                self._users -= 1
-                done = self._retired and self._users == 0
-            if done:
-                self.reader.close()
+            self.done()
 
     def retire(self) -> None:
         """No new request takes it; its file is closed now, or when the last one using it is done."""
@@ -186,8 +194,12 @@ class FollowFile:
             return
         state = self.follower.state()
         scope[SCOPE_KEY] = state
-        with state.archive.in_use():  # taken before any await: no swap can close it first
+        archive = state.archive
+        archive.take()  # before any await: no swap can close it first
+        try:
             await self.app(scope, receive, send)
+        finally:
+            archive.done()
 
 
 def state_of(scope: Scope) -> State:
