@@ -29,8 +29,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -69,20 +68,12 @@ class Archive:
             self._users += 1
 
     def done(self) -> None:
+        """One user fewer; the last to leave a retired archive closes its file."""
         with self._lock:
             self._users -= 1
             last = self._retired and self._users == 0
         if last:
             self.reader.close()
-
-    @contextmanager
-    def in_use(self) -> Iterator[Archive]:
-        """``take`` for the block's length."""
-        self.take()
-        try:
-            yield self
-        finally:
-            self.done()
 
     def retire(self) -> None:
         """No new request takes it; its file is closed now, or when the last one using it is done."""

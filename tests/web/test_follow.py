@@ -201,10 +201,11 @@ async def test_a_request_in_flight_keeps_its_file_open(served: Path, tagged_dbs:
     app = create_app(served)
     follower = app.state.follower
     old = follower.archive
-    with old.in_use():  # as a request that has not finished
-        os.replace(staged(tagged_dbs, "B", served), served)
-        assert follower.state(now=True).archive is not old
-        assert old.reader.rows("SELECT count(*) FROM events")[0][0] == 133  # still open, under the request
+    old.take()  # as a request that has not finished
+    os.replace(staged(tagged_dbs, "B", served), served)
+    assert follower.state(now=True).archive is not old
+    assert old.reader.rows("SELECT count(*) FROM events")[0][0] == 133  # still open, under the request
+    old.done()
     with pytest.raises(sqlite3.ProgrammingError):  # closed when the request was done
         old.reader.rows("SELECT 1")
     assert follower.archive.reader.rows("SELECT title FROM events LIMIT 1")[0][0].startswith("[B] ")
