@@ -51,7 +51,7 @@ def plan_lines(conn: sqlite3.Connection, statement: str) -> list[str]:
 async def trace(db: Path, document: str, variables: Vars, *, times: int = 2) -> list[Traced]:
     """Send ``document`` ``times`` times to a fresh app on ``db``; what each request ran, with plans."""
     app = create_app(db, max_age=0, response_cache=False)
-    conn: sqlite3.Connection = app.state.reader.conn
+    conn: sqlite3.Connection = app.state.follower.archive.reader.conn
     seen: list[str] = []
     conn.set_trace_callback(seen.append)
     traced: list[Traced] = []
@@ -68,7 +68,7 @@ async def trace(db: Path, document: str, variables: Vars, *, times: int = 2) -> 
                 conn.set_trace_callback(seen.append)
     finally:
         conn.set_trace_callback(None)
-        app.state.reader.close()
+        app.state.follower.archive.reader.close()
     return traced
 
 

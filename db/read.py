@@ -39,8 +39,8 @@ EVENT_COLUMNS = sql.event_columns()
 _HITS = sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank, {sql.SNIPPET} AS snippet",
                         "?", with_events=True)
 
-__all__ = ["DEADLINE", "EVENT_COLUMNS", "STATEMENTS", "Criteria", "Keyset", "QueryTimeout", "Reader", "Row",
-           "SearchSyntaxError"]
+__all__ = ["DEADLINE", "EVENT_COLUMNS", "STATEMENTS", "Criteria", "FileIdentity", "Keyset", "QueryTimeout", "Reader",
+           "Row", "SearchSyntaxError", "identity"]
 
 
 class Reader:
@@ -50,7 +50,7 @@ class Reader:
         self.path = Path(path)
         if not self.path.is_file():
             raise DatabaseError(f"database not found: {self.path}")
-        self._opened = _identity(self.path)
+        self.opened = identity(self.path)  # which file was opened, and in what state
         uri = f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1"
         try:
             self.conn = sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
@@ -70,23 +70,6 @@ class Reader:
 
     def close(self) -> None:
         self.conn.close()
-
-    def file_state(self) -> str | None:
-        """None while the path still holds the file opened; else what happened to it.
-
-        The file is opened immutable: SQLite trusts it never to change, so a file written over
-        in place (``cp`` over it) can give wrong rows or "malformed" errors; a file removed or
-        renamed over keeps serving the old one, which a load balancer should know.
-        """
-        try:
-            now = _identity(self.path)
-        except OSError:
-            return f"the database file is gone: {self.path}"
-        if now[:2] != self._opened[:2]:
-            return f"{self.path} now holds another file: this server still answers from the one it opened"
-        if now != self._opened:
-            return f"{self.path} was changed in place: answers from it may be wrong"
-        return None
 
     @staticmethod
     def _check_deadline() -> int:
@@ -277,9 +260,13 @@ class Reader:
         return [row["detail"] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {statement}", params)]
 
 
-def _identity(path: Path) -> tuple[int, int, int, int, int]:
+#: (device, inode, size, modification time, change time) of a file, in nanoseconds.
+FileIdentity = tuple[int, int, int, int, int]
+
+
+def identity(path: Path) -> FileIdentity:
     """Which file ``path`` names (device, inode) and its state (size, modification and change
-    times: ``cp --preserve=timestamps`` keeps the first, never the second)."""
+    times: ``cp --preserve=timestamps`` keeps the first, never the second); OSError if none."""
     found = os.stat(path)
     return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 

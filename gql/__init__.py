@@ -2,7 +2,9 @@
 
 How a request flows (``gql`` reads the database only, never the markdown corpus)::
 
-    HTTP  web/replay.py     GetReplay: an identical GET answered from memory, before anything else
+    HTTP  web/follow.py     FollowFile: which file (Archive) this request answers from, held open
+           |                until it is answered; refuses all when the file was written over in place
+          web/replay.py     GetReplay: an identical GET answered from memory, before anything else
            |
           web/endpoint.py   negotiation (web/negotiation.py), parameters (web/params.py), the
            |                document by hash or id (web/documents.py), ETag/304, status, batches
@@ -24,22 +26,28 @@ ids; ``limits`` holds every limit and cache bound; ``errors`` every error class 
 ``caching`` the LRU and the digest every cache below keys on (a key's size is never counted,
 so keys are 16-byte digests of what they stand for).
 
-The caches, per server process (the served file never changes while it is open, so nothing
-expires; a new file means a new process, and its fingerprint starts every ETag):
+The caches, per server process. An open file never changes, so nothing expires; the server
+follows its path (``web/follow.py``): a new file renamed over it is a new ``Archive`` with empty
+caches of its own (the first three rows), and its fingerprint and build time start every ETag.
+Requests still running finish on the old archive, which then goes, caches and all. The last four
+rows depend on query text and the schema only, never on the file, and are kept across files:
 
 =====================  =================================  ====================================
 cache                  key (a digest of)                  bound (``limits``)
 =====================  =================================  ====================================
 GET replay             query string + Accept,             REPLAY_ENTRIES answers,
-(web/replay.py)        Accept-Encoding, Origin headers    REPLAY_BYTES; clean GETs only
+(web/replay.py)        Accept-Encoding, Origin headers    REPLAY_BYTES; clean GETs only;
+                                                          per file (ends with it)
 response cache         media type + query + variables     RESPONSE_CACHE_ENTRIES answers,
-(execute.py)           + operation name                   RESPONSE_CACHE_BYTES; no errors only
+(execute.py)           + operation name                   RESPONSE_CACHE_BYTES; no errors only;
+                                                          per file (ends with it)
+compiled plans         the document's shape, or text +    PLAN_CACHE plans, oldest dropped;
+(compiled/plans.py)    operation name                     "not compilable" is remembered too;
+                                                          per file (ends with it)
 persisted documents    the document's SHA-256 (Apollo's   PERSISTED_ENTRIES, PERSISTED_BYTES;
 (web/documents.py)     automatic persisted queries)       trusted documents: the manifest, fixed
 document outlines      query text                         OUTLINE_CACHE, OUTLINE_BYTES
 (compiled/outline.py)
-compiled plans         the document's shape, or text +    PLAN_CACHE plans, oldest dropped;
-(compiled/plans.py)    operation name                     "not compilable" is remembered too
 Strawberry's parser    query text                         PARSER_CACHE (ParserCache extension)
 Strawberry's           query text                         VALIDATION_CACHE (ValidationCache)
 validation

@@ -1,7 +1,7 @@
 """What the caches share: a bounded LRU, the digest they key on, and the ETag comparison.
 
-The database file never changes while it is served, so nothing expires: entries leave only
-when the cache is over its count or byte budget (least recently used first).
+An open database file never changes, so nothing expires: entries leave only when the cache is
+over its count or byte budget (least recently used first), or with their file (``web/follow.py``).
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def _summary(s: BuildSummary, output: Path) -> str:
               help="Answer known query shapes with one compiled SQL statement (off: resolvers only).")
 @click.option("--response-cache/--no-response-cache", cls=_EnvOption, default=True, show_default=True,
               envvar="NEWSGQL_RESPONSE_CACHE", show_envvar=True,
-              help="Keep finished answers in memory (the file never changes).")
+              help="Keep finished answers in memory (per file: a new file starts afresh).")
 @click.option("--documents", cls=_EnvOption, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               envvar="NEWSGQL_DOCUMENTS", show_envvar=True,
               help="Trusted documents: a JSON manifest of id -> document, run by `documentId`.")
@@ -200,7 +200,8 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
           documents: Path | None, documents_only: bool, introspection: bool, log_level: str) -> None:
     """Serve a database over GraphQL (GraphiQL at /graphql).
 
-    DATABASE defaults to $NEWSGQL_DB, else the bundled sample (built once into a cache file).
+    DATABASE defaults to $NEWSGQL_DB, else the bundled sample (built once into a cache file). A new
+    file renamed over DATABASE (or a symlink switched) is served from then on; never cp over it.
 
     Example: newsgql serve news.db --port 8000 --workers 2
     """
@@ -226,7 +227,7 @@ def serve(database: str | None, host: str, port: int, workers: int, cors_origins
         "NEWSGQL_DOCUMENTS": str(documents.resolve()) if documents else "",
         "NEWSGQL_DOCUMENTS_ONLY": "1" if documents_only else "0",
         "NEWSGQL_INTROSPECTION": "1" if introspection else "0",
-        "NEWSGQL_DB": str(path.resolve()), "NEWSGQL_CORS_ORIGINS": ",".join(origins),
+        "NEWSGQL_DB": str(path.absolute()), "NEWSGQL_CORS_ORIGINS": ",".join(origins),
         "NEWSGQL_TIME_LIMIT": str(time_limit), "NEWSGQL_MAX_AGE": str(max_age), "NEWSGQL_MAX_DEPTH": str(max_depth),
         "NEWSGQL_COMPILED": "1" if compiled else "0", "NEWSGQL_RESPONSE_CACHE": "1" if response_cache else "0",
     })

@@ -12,7 +12,9 @@
      └── ManifestError    a trusted-documents manifest cannot be read (``serve --documents``)
 
 The database's own errors (``db.errors``: ``QueryTimeout`` -> TIMEOUT, ``SearchSyntaxError`` ->
-BAD_USER_INPUT, ``DatabaseError`` at startup) are turned into these codes where they surface.
+BAD_USER_INPUT, ``DatabaseError`` at startup) are turned into these codes where they surface. A served
+file written over in place is no exception: every request is answered 503, DATABASE_UNAVAILABLE,
+until a new file is renamed over it (``web/follow.py``).
 Any other exception in a resolver is masked as "Unexpected error." and logged.
 """
 
@@ -31,6 +33,7 @@ GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 ERRORS_TRUNCATED = "ERRORS_TRUNCATED"
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # Apollo's code: its link then sends the document
 NOT_TRUSTED = "TRUSTED_DOCUMENT_REQUIRED"
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"  # the served file was written over in place (status 503)
 
 TIMEOUT_MESSAGE = QueryTimeout.MESSAGE
 

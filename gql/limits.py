@@ -27,6 +27,7 @@ MAX_ERRORS = 50  # errors shown in one answer; the rest are counted
 PYTHON_GRACE = 0.5  # seconds of Python work past the SQL deadline before a request is stopped
 CLI_TIME_FACTOR = 5  # `newsgql query` runs one document with this many times the time limit
 DEFAULT_MAX_AGE = 3600  # Cache-Control max-age of clean GET answers
+FOLLOW_INTERVAL = 0.25  # seconds between looks at the served path (a new file, one changed in place)
 
 # -- caches (see ``gql/__init__.py`` for what each keeps)
 RESPONSE_CACHE_ENTRIES = 4096  # finished answers, per process

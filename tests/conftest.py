@@ -13,6 +13,7 @@ import pytest
 from db.build import build
 from db.sample import SAMPLE_DIR
 from gql.web.app import create_app
+from tests.support.corpus_files import retitled
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 TRUTH_FILE = Path(__file__).parent / "data" / "wcep-sample.truth.json"
@@ -24,6 +25,17 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("db") / "sample.db"
     build(SAMPLE_DIR, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def tagged_dbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Three builds of the sample whose titles say which file they are: "[A] ...", "[B] ...", "[C] ..."."""
+    root = tmp_path_factory.mktemp("tagged")
+    built = {}
+    for tag in "ABC":
+        built[tag] = root / f"{tag}.db"
+        build(retitled(SAMPLE_DIR, root / f"corpus-{tag}", tag), built[tag])
+    return built
 
 
 @pytest.fixture(scope="session")

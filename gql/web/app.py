@@ -1,7 +1,11 @@
-"""``create_app(db_path)`` -> the Starlette application: routes, middleware, nothing global."""
+"""``create_app(db_path)`` -> the Starlette application: routes, middleware, nothing global.
+
+The path is followed (``gql.web.follow``): a new file renamed over it answers from then on.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -18,19 +22,21 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from db.errors import DatabaseError
 from db.read import Reader
 
 from .. import __version__
 from ..execute import Executor
-from ..limits import DEFAULT_MAX_AGE, Limits
+from ..limits import DEFAULT_MAX_AGE, FOLLOW_INTERVAL, Limits
 from ..schema import create_schema
 from .documents import Documents
 from .endpoint import GraphQLEndpoint
 from .feed import PATH as FEED_PATH
 from .feed import FeedEndpoint
-from .replay import GetReplay
+from .follow import Archive, Follower, FollowFile, state_of
+from .replay import GetReplay, ReplayCache
 
 STATIC = Path(str(files("gql") / "static"))
 
@@ -45,9 +51,11 @@ def create_app(
     response_cache: bool = True,
     documents: Documents | None = None,
     introspection: bool = True,
+    follow_interval: float = FOLLOW_INTERVAL,
 ) -> Starlette:
     """Serve one database file read-only: ``/graphql`` (API + GraphiQL), ``/feed.atom``, ``/healthz``,
-    ``/schema.graphql``.
+    ``/schema.graphql``; a new file renamed over ``db_path`` is served from the next look at the path
+    (it is looked at every ``follow_interval`` seconds, and by every ``/healthz``).
 
     ``compiled=False`` answers every query through the resolvers (the reference path);
     ``response_cache=False`` answers every request afresh (for benchmarks of the cold path);
@@ -56,37 +64,47 @@ def create_app(
     trusted documents only, puts a page saying why in GraphiQL's place.
     """
     limits = limits or Limits()
-    reader = Reader(db_path)
     schema = create_schema(limits, introspection=introspection)
+
+    def open_archive(path: Path) -> Archive:
+        """One file's reader and executor; the schema (no data in it) serves every file."""
+        reader = Reader(path)
+        return Archive(reader, Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache))
+
+    follower = Follower(db_path, open_archive, interval=follow_interval)
     sdl = schema.as_str() + "\n" if introspection else None
     closed = not introspection or (documents is not None and documents.only_trusted)
     graphiql_page = STATIC / "closed.html" if closed else STATIC / "graphiql" / "index.html"
-    executor = Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache)
-    endpoint = GraphQLEndpoint(executor, limits, max_age=max_age, documents=documents,
+    endpoint = GraphQLEndpoint(limits, max_age=max_age, documents=documents,
                                graphiql=graphiql_page.read_bytes() if graphiql_page.exists() else None)
 
     app = Starlette(
-        routes=_routes(endpoint, FeedEndpoint(reader, limits, max_age=max_age), reader, sdl, max_age),
+        routes=_routes(endpoint, FeedEndpoint(limits, max_age=max_age), follower, sdl, max_age),
         middleware=_middleware(cors_origins),
-        lifespan=_closing(reader),
+        lifespan=_lifespan(follower),
     )
     if response_cache:
-        app.add_middleware(GetReplay)  # outermost: a replayed answer skips everything below
-    app.state.reader = reader
+        app.add_middleware(GetReplay, cache_of=_replay_cache)  # a replayed answer skips everything below
+    app.add_middleware(FollowFile, follower=follower)  # outermost: which file this request answers from
+    app.state.follower = follower
     app.state.endpoint = endpoint
-    app.state.executor = executor
     return app
 
 
-def _routes(endpoint: GraphQLEndpoint, feed: FeedEndpoint, reader: Reader, sdl: str | None,
-            max_age: int) -> list[BaseRoute]:
-    meta = {key: int(value) if value.isdigit() else value for key, value in reader.meta.items()}
+def _replay_cache(scope: Scope) -> ReplayCache | None:
+    """The replayed answers of the request's file; none while it is refused."""
+    state = state_of(scope)
+    return None if state.refused else state.archive.replay
 
+
+def _routes(endpoint: GraphQLEndpoint, feed: FeedEndpoint, follower: Follower, sdl: str | None,
+            max_age: int) -> list[BaseRoute]:
     async def healthz(request: Request) -> Response:
-        """200 while the served file is the one opened and unchanged; 503 saying why otherwise."""
-        problem = reader.file_state()
+        """200 while the served path holds the file answering, unchanged; 503 saying why otherwise."""
+        state = follower.state(now=True)
+        problem = state.problem
         body: dict[str, object] = {"status": "ok" if problem is None else "error", "version": __version__,
-                                   "database": reader.path.name, "meta": meta}
+                                   "database": follower.path.name, "meta": state.archive.meta}
         if problem is not None:
             body["reason"] = problem
         return Response(orjson.dumps(body), status_code=200 if problem is None else 503,
@@ -121,11 +139,17 @@ def _middleware(cors_origins: list[str] | None) -> list[Middleware]:
     return middleware
 
 
-def _closing(reader: Reader) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+def _lifespan(follower: Follower) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """While the server runs, the follower looks at the path; then its file is closed."""
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        reader.close()
+        watching = asyncio.create_task(follower.watch())
+        try:
+            yield
+        finally:
+            watching.cancel()
+            follower.close()
 
     return lifespan
 

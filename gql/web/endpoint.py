@@ -2,9 +2,10 @@
 
 GET and POST; ``application/graphql-response+json`` (request errors -> 400) and
 ``application/json`` (well-formed requests -> 200); every error is a GraphQL error object.
-GET answers carry an ``ETag`` derived from the database fingerprint and the request, and a
-``Cache-Control``; a matching ``If-None-Match`` gets ``304`` without executing anything.
-What to answer is the executor's (``gql.execute``); this module is HTTP only.
+GET answers carry an ``ETag`` derived from the database file (its fingerprint and build time) and
+the request, and a ``Cache-Control``; a matching ``If-None-Match`` gets ``304`` without executing
+anything. What to answer is the executor's (``gql.execute``) of the file the request was given
+(``gql.web.follow``); this module is HTTP only.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..caching import etag_matches
-from ..errors import BadRequest, DocumentError
+from ..errors import BAD_REQUEST, DATABASE_UNAVAILABLE, BadRequest, DocumentError
 from ..execute import Answer, Executor, GraphQLRequest, error_body
 from ..limits import DEFAULT_MAX_AGE, Limits
 from . import params
 from .documents import Documents
+from .follow import state_of
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
 
 ALLOW = "GET, POST"  # and HEAD, as GET; OPTIONS is answered with this list
@@ -29,12 +31,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 class GraphQLEndpoint:
     """Starlette endpoint: negotiate, read parameters, find the document, execute, answer."""
 
-    def __init__(self, executor: Executor, limits: Limits, *, graphiql: bytes | None, max_age: int = DEFAULT_MAX_AGE,
+    def __init__(self, limits: Limits, *, graphiql: bytes | None, max_age: int = DEFAULT_MAX_AGE,
                  documents: Documents | None = None) -> None:
-        self.executor, self.limits = executor, limits
+        self.limits = limits
         self.graphiql, self.max_age = graphiql, max_age
         self.documents = documents or Documents()
-        self.etag_prefix = (executor.reader.fingerprint or "nofingerprint")[:16]
 
     async def handle(self, request: Request) -> Response:
         method = request.method
@@ -49,10 +50,14 @@ class GraphQLEndpoint:
         if media is None:
             return _error_response(JSON, 406, f"cannot answer with any of: {accept}; "
                                    f"accepted are {GRAPHQL_RESPONSE} and {JSON}")
+        state = state_of(request.scope)
+        if state.refused:
+            return _error_response(media, 503, str(state.problem), NO_STORE, DATABASE_UNAVAILABLE)
+        executor, etag_prefix = state.archive.executor, state.archive.etag_prefix
         try:
             sent = await params.read(request, self.limits)
             if isinstance(sent, list):
-                return await self._batch(sent, media)
+                return await self._batch(executor, sent, media)
             graphql_request = self.documents.resolve(sent)
         except BadRequest as exc:
             return _error_response(media, exc.status, exc.message, {**exc.headers, **NO_STORE})
@@ -62,16 +67,17 @@ class GraphQLEndpoint:
             return refused
         key = graphql_request.key(media)
         if method == "POST":
-            return _response(await self.executor.execute(graphql_request, key), media)
-        return await self._get(request, graphql_request, key, media)
+            return _response(await executor.execute(graphql_request, key), media)
+        return await self._get(request, executor, etag_prefix, graphql_request, key, media)
 
-    async def _get(self, request: Request, graphql_request: GraphQLRequest, key: bytes, media: str) -> Response:
+    async def _get(self, request: Request, executor: Executor, etag_prefix: str, graphql_request: GraphQLRequest,
+                   key: bytes, media: str) -> Response:
         """A GET: an ETag from the file and the request, ``304`` for a matching ``If-None-Match``."""
-        etag = f'"{self.etag_prefix}-{key.hex()}"'
+        etag = f'"{etag_prefix}-{key.hex()}"'
         headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
         if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
-        answer = await self.executor.execute(graphql_request, key)
+        answer = await executor.execute(graphql_request, key)
         response = _response(answer, media)
         if answer.cacheable:
             response.headers.update(headers)
@@ -79,7 +85,7 @@ class GraphQLEndpoint:
             response.headers.update(NO_STORE)
         return response
 
-    async def _batch(self, batch: list[params.Sent | BadRequest], media: str) -> Response:
+    async def _batch(self, executor: Executor, batch: list[params.Sent | BadRequest], media: str) -> Response:
         """A JSON array of operations (Apollo's batch link): an array of their answers, in order,
         run one after another within ONE time limit. Always 200: each answer says how it went."""
         deadline = time.monotonic() + self.limits.time_limit
@@ -94,7 +100,7 @@ class GraphQLEndpoint:
             except DocumentError as exc:
                 bodies.append(_refused(exc).body)
             else:
-                bodies.append((await self.executor.execute(graphql_request, graphql_request.key(media), deadline)).body)
+                bodies.append((await executor.execute(graphql_request, graphql_request.key(media), deadline)).body)
         return Response(b"[" + b",".join(bodies) + b"]", media_type=_content_type(media))
 
 
@@ -121,6 +127,8 @@ def _response(answer: Answer, media: str) -> Response:
     return Response(answer.body, status_code=status(answer.request_error, media), media_type=_content_type(media))
 
 
-def _error_response(media: str, status_code: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """An HTTP-level refusal (405, 406, 413, 415, a malformed request) as a GraphQL error object."""
-    return Response(error_body(message), status_code=status_code, media_type=_content_type(media), headers=headers)
+def _error_response(media: str, status_code: int, message: str, headers: dict[str, str] | None = None,
+                    code: str = BAD_REQUEST) -> Response:
+    """An HTTP-level refusal (405, 406, 413, 415, a malformed request, 503) as a GraphQL error object."""
+    return Response(error_body(message, code), status_code=status_code, media_type=_content_type(media),
+                    headers=headers)

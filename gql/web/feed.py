@@ -8,8 +8,10 @@ by the code that checks the API's (``gql.arguments``), so a feed holds exactly w
     GET /feed.atom?contextsAny=Syrian%20civil%20war&dateFrom=2015-09-01&first=50
 
 A parameter that is unknown, repeated (but for a list) or refused is a ``400`` naming it, in
-plain text. Answers carry an ``ETag`` (the file's fingerprint and the normalized request) and the
-API's ``Cache-Control``; a matching ``If-None-Match`` gets ``304`` before anything is read.
+plain text. Answers carry an ``ETag`` (the file's fingerprint and build time, and the normalized
+request) and the API's ``Cache-Control``; a matching ``If-None-Match`` gets ``304`` before anything
+is read. The file is the one the request was given (``gql.web.follow``); while the served file is
+refused (written over in place), every feed is a ``503``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..caching import digest, etag_matches
 from ..errors import BadRequest, UserError
 from ..limits import DEFAULT_MAX_AGE, Limits
 from . import atom
+from .follow import state_of
 
 PATH = "/feed.atom"
 FIRST = "first"
@@ -129,41 +132,43 @@ def _integer(text: str) -> int:
 class FeedEndpoint:
     """Starlette endpoint: read the query, answer ``304`` for a known ETag, else the feed."""
 
-    def __init__(self, reader: Reader, limits: Limits, *, max_age: int = DEFAULT_MAX_AGE) -> None:
-        self.reader, self.limits, self.max_age = reader, limits, max_age
-        self.etag_prefix = (reader.fingerprint or "nofingerprint")[:16]
-        self.built_at = reader.meta.get("built_at", "1970-01-01T00:00:00+00:00")
+    def __init__(self, limits: Limits, *, max_age: int = DEFAULT_MAX_AGE) -> None:
+        self.limits, self.max_age = limits, max_age
 
     async def handle(self, request: Request) -> Response:
+        state = state_of(request.scope)
+        if state.refused:
+            return PlainTextResponse(f"{state.problem}\n", 503, headers=NO_STORE)
         try:
             query = read_query(request.query_params)
         except BadRequest as exc:
             return PlainTextResponse(exc.message + "\n", exc.status, headers=NO_STORE)
         base = str(request.base_url)
         key = digest(orjson.dumps([base, query.query_string()]))
-        etag = f'"{self.etag_prefix}-{key.hex()}"'
+        etag = f'"{state.archive.etag_prefix}-{key.hex()}"'
         headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}"}
         if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         try:
-            body = self._document(query, base)
+            body = self._document(state.archive.reader, query, base)
         except QueryTimeout:
             return PlainTextResponse(f"{QueryTimeout.MESSAGE}\n", 503, headers=NO_STORE)
         return Response(body, media_type=f"{atom.MEDIA_TYPE}; charset=utf-8", headers=headers)
 
-    def _document(self, query: FeedQuery, base: str) -> bytes:
+    def _document(self, reader: Reader, query: FeedQuery, base: str) -> bytes:
         """The feed, its statements under the server's time limit."""
         token = DEADLINE.set(time.monotonic() + self.limits.time_limit)
         try:
-            events = self.reader.list_events(query.criteria, first=query.first, after=None, order=NEWEST_FIRST)
+            events = reader.list_events(query.criteria, first=query.first, after=None, order=NEWEST_FIRST)
             ids = [event["id"] for event in events]
-            sources = self.reader.sources_for_events(ids) if ids else {}
-            contexts = self.reader.contexts_for_events(ids) if ids else {}
+            sources = reader.sources_for_events(ids) if ids else {}
+            contexts = reader.contexts_for_events(ids) if ids else {}
         finally:
             DEADLINE.reset(token)
         api = urlencode({"query": API_QUERY, "variables": orjson.dumps(query.variables()).decode()}, quote_via=quote)
         feed = atom.Feed(
             id=query.feed_id, title=query.title, self_href=f"{base.rstrip('/')}{PATH}?{query.query_string()}",
-            alternate_href=f"{base}graphql?{api}", updated=self.built_at,
+            alternate_href=f"{base}graphql?{api}",
+            updated=reader.meta.get("built_at", "1970-01-01T00:00:00+00:00"),
         )
         return atom.document(feed, events, sources, contexts)

@@ -82,7 +82,7 @@ def event_paths(db: Path) -> list[str]:
 
 async def answers(db: Path, compiled: bool, query: str, variables: dict[str, Any]) -> list[Any]:
     app = create_app(db, compiled=compiled, max_age=0)
-    app.state.executor.cache.max_entries = 0  # every request answered afresh
+    app.state.follower.archive.executor.cache.max_entries = 0  # every request answered afresh
     out = []
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         for path in event_paths(db):
@@ -104,7 +104,7 @@ async def test_compiled_equals_resolvers(sample_db: Path, query: str, variables:
 async def test_compiled_path_is_taken_with_one_statement(sample_db: Path) -> None:
     app = create_app(sample_db, max_age=0)
     statements: list[str] = []
-    app.state.reader.conn.set_trace_callback(statements.append)
+    app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
     query = f"query($p: String!) {{ event(path: $p) {{ {EVENT} }} }}"
     paths = event_paths(sample_db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
@@ -124,9 +124,9 @@ async def test_compiled_path_is_taken_with_one_statement(sample_db: Path) -> Non
 async def test_compiled_path_answers_in_one_statement(sample_db: Path, query: str, variables: dict[str, Any]) -> None:
     """The shapes the compiler claims are answered by it, not silently by the resolvers."""
     app = create_app(sample_db, max_age=0)
-    app.state.executor.cache.max_entries = 0
+    app.state.follower.archive.executor.cache.max_entries = 0
     statements: list[str] = []
-    app.state.reader.conn.set_trace_callback(statements.append)
+    app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
     values = {"p": event_paths(sample_db)[0], **variables}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         first = await http.post("/graphql", json={"query": query, "variables": values})
@@ -160,7 +160,7 @@ async def test_a_new_operation_name_reuses_the_plan(sample_db: Path) -> None:
     """Clients that name each request anew send the same query as new text: one plan serves all."""
     app = create_app(sample_db, max_age=0)
     statements: list[str] = []
-    app.state.reader.conn.set_trace_callback(statements.append)
+    app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
     query = "query %s { events(first: 3) { edges { node { path sources { name } } } } }"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         first = await http.post("/graphql", json={"query": query % "Newest1", "operationName": "Newest1"})
@@ -213,8 +213,8 @@ async def test_documents_differing_in_strings_share_a_plan_and_answer_as_the_res
     statements: list[str] = []
     for compiled in (False, True):
         app = create_app(sample_db, compiled=compiled, max_age=0)
-        app.state.executor.cache.max_entries = 0
-        app.state.reader.conn.set_trace_callback(statements.append)
+        app.state.follower.archive.executor.cache.max_entries = 0
+        app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             replies[compiled] = []
             for document in documents:

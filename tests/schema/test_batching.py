@@ -17,7 +17,7 @@ NESTED = """query($n: Int) { events(first: $n) { edges { node { title
 async def count_statements(sample_db: Path, first: int) -> int:
     app = create_app(sample_db, max_age=0)
     statements: list[str] = []
-    app.state.reader.conn.set_trace_callback(statements.append)
+    app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         response = await http.post("/graphql", json={"query": NESTED, "variables": {"n": first}})
     body = response.json()

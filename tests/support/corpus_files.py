@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 EVENT = """### [{date}](/news/{y}/{m}/{d}/index.md)
@@ -40,3 +41,14 @@ def write(root: Path, relative: str, content: str | bytes) -> Path:
     else:
         path.write_bytes(content)
     return path
+
+
+def retitled(source: Path, target: Path, tag: str) -> Path:
+    """A copy of the corpus ``source`` in ``target`` with every event's title starting ``[tag] ``: an
+    answer with titles from a build of it says which file it came from."""
+    for path in sorted(source.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if path.name != "index.md":
+            text = re.sub(r"^# ", f"# [{tag}] ", text, count=1, flags=re.MULTILINE)
+        write(target, str(path.relative_to(source)), text)
+    return target

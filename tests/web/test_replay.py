@@ -14,7 +14,7 @@ QUERY = {"query": "{ events(first: 30) { edges { node { title body } } } }"}
 async def test_replay_is_identical_and_runs_nothing(sample_db: Path) -> None:
     app = create_app(sample_db)
     statements: list[str] = []
-    app.state.reader.conn.set_trace_callback(statements.append)
+    app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         for encoding in ("identity", "gzip"):
             headers = {"accept": "application/graphql-response+json", "accept-encoding": encoding}
@@ -35,7 +35,7 @@ async def test_replay_is_identical_and_runs_nothing(sample_db: Path) -> None:
 async def test_answers_with_errors_are_not_replayed(sample_db: Path) -> None:
     app = create_app(sample_db)
     statements: list[str] = []
-    app.state.reader.conn.set_trace_callback(statements.append)
+    app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
     bad = {"query": "query($n: Int) { events(first: $n) { totalCount } }", "variables": '{"n": 500}'}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         for _ in range(2):
