@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import CorpusNotFound
 
@@ -20,9 +21,11 @@ _DAY_FOLDER = re.compile(r"(?:^|/)(\d{4})/(\d{1,2})/(\d{1,2})$")
 Day = tuple[int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class CorpusFile:
-    """A file found in the corpus: its path relative to the root, and why it cannot be read (if so)."""
+class CorpusFile(NamedTuple):
+    """A file found in the corpus: its path relative to the root, and why it cannot be read (if so).
+
+    A tuple: a build makes one per file, twice at 10^6 files for an incremental one.
+    """
 
     relative: str
     skip_reason: str | None = None
@@ -83,13 +86,16 @@ def walk(root: Path) -> Corpus:
     while pending:
         directory, prefix = pending.pop()
         day = _day_of(prefix[:-1])
-        found: list[CorpusFile] = []
-        _list(directory, prefix, found, pending)
-        files += len(found)
-        markdown += sum(1 for item in found if item.relative.endswith(".md"))
         if day is None:
+            found: list[CorpusFile] = []
+            _list(directory, prefix, found, pending)
+            files += len(found)
+            markdown += sum(1 for item in found if item.relative.endswith(".md"))
             undated.extend(found)
-        elif found:
+            continue
+        count, md = _count(directory, prefix, pending)  # a day's files are listed again when parsed
+        files, markdown = files + count, markdown + md
+        if count:
             days.setdefault(day, []).append((directory, prefix))
     if not markdown:
         raise CorpusNotFound(f"no markdown files under {root}")
@@ -117,6 +123,20 @@ def _list(directory: str, prefix: str, found: list[CorpusFile], subdirectories: 
                 found.append(CorpusFile(relative, None, day))
             else:  # a FIFO, socket or device would block or mislead a read
                 found.append(CorpusFile(relative, "not a regular file", day))
+
+
+def _count(directory: str, prefix: str, subdirectories: list[tuple[str, str]]) -> tuple[int, int]:
+    """How many files ``_list`` would find in a directory (all, markdown); its subdirectories as ``_list``."""
+    files = markdown = 0
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):  # False for a symlink: it is a file found, not followed
+                if not entry.name.startswith("."):
+                    subdirectories.append((entry.path, prefix + entry.name + "/"))
+                continue
+            files += 1
+            markdown += entry.name.endswith(".md")
+    return files, markdown
 
 
 def _day_of(directory: str) -> Day | None:

@@ -22,13 +22,14 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import SCHEMA_VERSION
 from .contexts import segment_all
 from .corpus import Corpus, CorpusFile, read_bytes
-from .ids import context_ids
+from .ids import context_ids, day_range
 from .models import Issue
 from .paths import PathError, split_path
 from .shard import ChunkResult
@@ -247,15 +248,25 @@ def _count(conn: sqlite3.Connection, table: str, key: str, deltas: str, params: 
     conn.execute(f"DELETE FROM {table} WHERE {count} <= 0")
 
 
+#: Point a link at the event now at its path, or at nothing; only links it changes are written.
+_RELINK = ("UPDATE related SET target_id = (SELECT id FROM events WHERE path = related.target_path)"
+           " WHERE {which} AND target_id IS NOT (SELECT id FROM events WHERE path = related.target_path)")
+
+
 def _relink(conn: sqlite3.Connection, days: set[str]) -> None:
-    """Point every link into a redone day at the event now there (or at nothing)."""
+    """Point every link into a redone day at the event now there (or at nothing).
+
+    Such a link pointed into the day's id block, or nowhere: both found through the index on
+    ``target_id``, never by reading every link.
+    """
     if not days:
         return
+    for day in days:
+        with suppress(ValueError):  # a folder named after an impossible date holds no events
+            conn.execute(_RELINK.format(which="target_id >= ? AND target_id < ?"), day_range(day))
     prefixes = json.dumps(sorted("/news/" + day.replace("-", "/") + "/" for day in days))
-    conn.execute(
-        "UPDATE related SET target_id = (SELECT id FROM events WHERE path = related.target_path)"
-        " WHERE substr(target_path, 1, 17) IN (SELECT value FROM json_each(?))"
-        " AND target_id IS NOT (SELECT id FROM events WHERE path = related.target_path)", (prefixes,))
+    conn.execute(_RELINK.format(which="target_id IS NULL AND substr(target_path, 1, 17) IN"
+                                      " (SELECT value FROM json_each(?))"), (prefixes,))
 
 
 def _resplit(conn: sqlite3.Connection) -> None:

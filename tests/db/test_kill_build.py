@@ -181,3 +181,38 @@ def test_full_disk(tiny_disk: Path, tmp_path: Path) -> None:
     assert sha256(target) == digest
     assert answers(target) == "/news/2016/12/14/only.md"
     assert temporaries(target) == []
+
+
+@pytest.mark.timeout(240)
+def test_kill_9_during_an_incremental_build(bulk: Path, tmp_path: Path) -> None:
+    """An incremental build writes a copy of the old file: killed at any point, the old file is byte for
+    byte as it was and serves its answer; the next build still updates it incrementally."""
+    corpus, target = tmp_path / "corpus", tmp_path / "news.db"
+    shutil.copytree(bulk, corpus)
+    build(corpus, target)
+    write(corpus, "news/2030/01/01/a-new-day.md", event_text("2030-01-01", "A new day."))
+    digest, newest = sha256(target), answers(target)
+    shutil.copyfile(target, tmp_path / "old.db")
+    started = time.monotonic()  # calibrate on a copy: how long the incremental build runs
+    shutil.copyfile(target, tmp_path / "calibration.db")
+    calibration = subprocess.run(build_command(corpus, tmp_path / "calibration.db"), capture_output=True)
+    assert calibration.returncode == 0
+    whole, seconds = answers(tmp_path / "calibration.db"), time.monotonic() - started
+    assert whole == "/news/2030/01/01/a-new-day.md" != newest
+    rng = random.Random(SEED)
+    killed = 0
+    for kill in range(KILLS):
+        process = subprocess.Popen(build_command(corpus, target), start_new_session=True)
+        time.sleep((kill + rng.random()) / KILLS * seconds)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        assert group_gone(process.pid)
+        if sha256(target) != digest:  # it finished, or was killed after its rename: the new file, whole
+            assert answers(target) == whole
+            shutil.copyfile(tmp_path / "old.db", target)  # the old file again, for the next kill
+            continue
+        killed += 1
+        assert answers(target) == newest
+    assert killed >= KILLS // 2
+    summary = build(corpus, target)
+    assert summary.incremental and answers(target) == whole and temporaries(target) == []
