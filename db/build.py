@@ -16,14 +16,14 @@ import hashlib
 import json
 import multiprocessing
 import os
-import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
@@ -37,7 +37,7 @@ from .incremental import Changes, event_version
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
 from .tables import create_index, create_indexes, create_tables, meta_rows
-from .target import check, discard, replace, temporary
+from .target import check, copy, discard, replace, temporary
 
 MIN_CHUNK_FILES = 256  # a shard per chunk costs a few milliseconds
 MAX_CHUNK_FILES = 4096  # bounds a worker's memory and the wait for the last chunk
@@ -97,13 +97,16 @@ def build(
     workers = workers or os.cpu_count() or 1
     try:
         # the workers start before the walk, so they do not inherit (and count in their RSS) the file list
-        with _parsed(workers) as parse:
+        with _pool(workers) as run:
+            def parse(tasks: Iterator[Chunk]) -> Iterator[ChunkResult]:
+                return run(parse_chunk, tasks)
+
             survey = walk(corpus.resolve())
             summary = BuildSummary(files=survey.files)
             updated = False
             if target.exists() and not full:
                 try:
-                    _update(target, tmp, survey, parse, workers, summary, progress)
+                    _update(target, tmp, survey, run, workers, summary, progress)
                     updated = True
                 except incremental.FullBuildNeeded as why:
                     summary = BuildSummary(files=survey.files, full_because=str(why))
@@ -146,8 +149,8 @@ def _open_for_build(tmp: Path, *, new: bool = True) -> sqlite3.Connection:
     return conn
 
 
-def _update(target: Path, tmp: Path, survey: Corpus, parse: Callable[[Iterator[Chunk]], Iterator[ChunkResult]],
-            workers: int, summary: BuildSummary, progress: Callable[[int, int], None] | None) -> None:
+def _update(target: Path, tmp: Path, survey: Corpus, run: Mapper, workers: int, summary: BuildSummary,
+            progress: Callable[[int, int], None] | None) -> None:
     """Redo only the changed days, in a copy of ``target``; raise FullBuildNeeded if it cannot be."""
     try:
         old = sqlite3.connect(f"file:{quote(str(target))}?mode=ro", uri=True)
@@ -155,22 +158,21 @@ def _update(target: Path, tmp: Path, survey: Corpus, parse: Callable[[Iterator[C
         raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
     try:
         incremental.usable(old, survey.root)
-        plan = incremental.plan(survey, old)
+        plan = incremental.plan(survey, old, target, run)
         plan.days |= incremental.listed_days(old, plan.days) & _days(survey)
     except sqlite3.Error as exc:
         raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
     finally:
         old.close()
-    # a copy the kernel makes (copy_file_range, a reflink where the file system has them), never in place
-    shutil.copyfile(target, tmp)
+    copy(target, tmp)  # the old file is never written: the copy is renamed over it when complete
     conn = _open_for_build(tmp, new=False)
     try:
-        results = list(parse(_chunks(_subset(survey, plan.days, plan.undated), tmp, workers)))
+        results = list(run(parse_chunk, _chunks(_subset(survey, plan.days, plan.undated), tmp, workers)))
         listed = incremental.days_of(row[2] for result in results for row in result.elsewhere)
         more = (listed & _days(survey)) - plan.days  # days whose categories a changed page gives
         if more:
             plan.days |= more
-            results += list(parse(_chunks(_subset(survey, more, False), tmp, workers, first=len(results))))
+            results += list(run(parse_chunk, _chunks(_subset(survey, more, False), tmp, workers, first=len(results))))
         summary.parsed = sum(result.files for result in results)
         if progress:
             progress(summary.parsed, summary.files)
@@ -202,15 +204,19 @@ def _chunks(survey: Corpus, tmp: Path, workers: int, first: int = 0) -> Iterator
         yield Chunk(str(survey.root), str(tmp.with_name(f"{tmp.name[:-4]}.shard{number}.tmp")), run)
 
 
+#: ``map`` over worker processes: the results in the order of the tasks.
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
+
+
 @contextmanager
-def _parsed(workers: int) -> Iterator[Callable[[Iterator[Chunk]], Iterator[ChunkResult]]]:
-    """Chunk results in corpus order, parsed by ``workers`` processes (or in this one, for one)."""
+def _pool(workers: int) -> Iterator[Mapper]:
+    """A ``map`` over ``workers`` processes (or in this one, for one), results in task order."""
     if workers <= 1:
-        yield lambda tasks: map(parse_chunk, tasks)
+        yield map
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with context.Pool(workers) as pool:
-        yield lambda tasks: pool.imap(parse_chunk, tasks)
+        yield pool.imap
 
 
 def _load(

@@ -21,14 +21,16 @@ import json
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
+from urllib.parse import quote
 
 from . import SCHEMA_VERSION
 from .contexts import segment_all
-from .corpus import Corpus, CorpusFile, read_bytes
+from .corpus import Corpus, CorpusFile, Day, read_bytes
 from .ids import context_ids, day_range
 from .models import Issue
 from .paths import PathError, split_path
@@ -66,26 +68,69 @@ def usable(conn: sqlite3.Connection, corpus: Path) -> None:
         raise FullBuildNeeded(f"the previous file was built from {meta.get('corpus_root')!r}, not {str(corpus)!r}")
 
 
-def plan(survey: Corpus, conn: sqlite3.Connection) -> Plan:
-    """Compare every file of ``survey`` with the previous build's record of it (``conn``)."""
+#: Runs of days compared by one worker each: enough that both cores stay busy to the end.
+PLAN_TASKS = 16
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One worker's part of ``plan``: a run of days of the corpus, and the previous file to compare with."""
+
+    root: str
+    database: str
+    days: list[tuple[Day, list[tuple[str, str]]]]
+    undated: list[CorpusFile]
+
+
+def plan(survey: Corpus, conn: sqlite3.Connection, database: Path,
+         run: Callable[[Callable[[Comparison], Plan], Iterable[Comparison]], Iterable[Plan]] = map) -> Plan:
+    """Compare every file of ``survey`` with the previous build's record of it (``conn``, the file
+    ``database``), runs of days side by side (``run``: a map over worker processes)."""
     found = Plan(files=survey.files)
-    days = {day for (day,) in conn.execute("SELECT DISTINCT day FROM build_files WHERE day IS NOT NULL")}
-    root = str(survey.root)
-    for run in survey.chunks(1):  # a day at a time, the undated files last
-        day = run[0].day
-        old = conn.execute("SELECT file, size, mtime_ns, digest FROM build_files WHERE day IS ? ORDER BY place",
-                           (day,)).fetchall()
-        if day is not None:
-            days.discard(day)
-        if not _same(root, run, old, day, found.touched):
+    size = -(-len(survey.days) // PLAN_TASKS) or 1
+    tasks = [Comparison(str(survey.root), str(database), survey.days[start:start + size], [])
+             for start in range(0, len(survey.days), size)]
+    tasks.append(Comparison(str(survey.root), str(database), [], survey.undated))
+    for part in run(compare, tasks):
+        found.days |= part.days
+        found.undated |= part.undated
+        found.touched += part.touched
+    listed = {_iso(day) for day, _ in survey.days}
+    found.days |= {day for (day,) in conn.execute("SELECT DISTINCT day FROM build_files WHERE day IS NOT NULL")
+                   if day not in listed}  # days with no file left
+    return found
+
+
+def compare(task: Comparison) -> Plan:
+    """The changed days of one run of days (or the undated files), as ``plan`` gathers them."""
+    found = Plan()
+    corpus = Corpus(Path(task.root), task.days, task.undated, 0)
+    conn = sqlite3.connect(f"file:{quote(task.database)}?mode=ro", uri=True)
+    try:
+        if task.days:
+            first, last = _iso(task.days[0][0]), _iso(task.days[-1][0])
+            rows = conn.execute("SELECT day, file, size, mtime_ns, digest FROM build_files"
+                                " WHERE day >= ? AND day <= ? ORDER BY day, place", (first, last))
+        else:
+            rows = conn.execute("SELECT day, file, size, mtime_ns, digest FROM build_files"
+                                " WHERE day IS NULL ORDER BY place")
+        recorded = {day: [row[1:] for row in group] for day, group in groupby(rows, key=lambda row: row[0])}
+    finally:
+        conn.close()
+    for files in corpus.chunks(1):  # a day at a time
+        day = files[0].day
+        if not _same(task.root, files, recorded.get(day, []), day, found.touched):
             if day is None:
                 found.undated = True
             else:
                 found.days.add(day)
-    found.days |= days  # days with no file left
-    if not survey.undated and conn.execute("SELECT 1 FROM build_files WHERE day IS NULL LIMIT 1").fetchone():
-        found.undated = True
+    if not task.days and not task.undated and recorded:
+        found.undated = True  # undated files there were, and are no more
     return found
+
+
+def _iso(day: Day) -> str:
+    return f"{day[0]:04d}-{day[1]:02d}-{day[2]:02d}"
 
 
 def _same(root: str, run: list[CorpusFile], old: list[tuple[str, int, int, str]], day: str | None,
@@ -331,5 +376,5 @@ def fingerprint(conn: sqlite3.Connection) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["Changes", "FullBuildNeeded", "Plan", "apply", "days_of", "event_version", "fingerprint", "listed_days",
-           "plan", "usable"]
+__all__ = ["Changes", "Comparison", "FullBuildNeeded", "Plan", "apply", "compare", "days_of", "event_version",
+           "fingerprint", "listed_days", "plan", "usable"]

