@@ -12,7 +12,6 @@ been seen (``db.contexts``); indexes and FTS are built last.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import multiprocessing
 import os
@@ -226,7 +225,7 @@ def _load(
     progress: Callable[[int, int], None] | None,
 ) -> None:
     """Copy each shard's events into the database as it arrives, in corpus order, then their links."""
-    fingerprint = hashlib.sha256()
+    days: list[tuple[str | None, str]] = []  # each day's digest, in corpus order
     elsewhere: list[tuple[str, int, str, str]] = []  # day pages listing events of other days (rare)
     texts: Counter[str] = Counter()  # links per raw context list
     names: Counter[str] = Counter()  # events per story name: evidence for splitting the lists
@@ -234,7 +233,7 @@ def _load(
     for result in results:
         shards.append(result.shard)
         merge_events(conn, result.shard)
-        fingerprint.update(result.fingerprint)
+        days.extend(result.days)
         summary.issues.extend(result.issues)
         elsewhere.extend(result.elsewhere)
         texts.update(result.texts)
@@ -254,7 +253,8 @@ def _load(
     conn.execute(ELSEWHERE_CATEGORIES.format(where="1"))
     insert_issues(conn, summary.issues)
     conn.execute("COMMIT")
-    summary.fingerprint = fingerprint.hexdigest()
+    conn.executemany("INSERT INTO build_days (day, digest) VALUES (?, ?)", days)
+    summary.fingerprint = incremental.fingerprint(conn)
 
 
 @contextmanager

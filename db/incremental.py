@@ -218,6 +218,7 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
     conn.execute(f"DELETE FROM build_errors WHERE file IN (SELECT file FROM build_files WHERE {redone})")
     conn.execute(f"DELETE FROM build_files WHERE {redone}")
     conn.execute("DELETE FROM build_elsewhere WHERE day IN (SELECT day FROM temp.redo_days)")
+    conn.execute(f"DELETE FROM build_days WHERE {redone}")
     conn.execute("DELETE FROM days WHERE date IN (SELECT day FROM temp.redo_days)")
     conn.execute("COMMIT")
 
@@ -235,6 +236,8 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO build_elsewhere (day, place, path, category) VALUES (?, ?, ?, ?)",
                      (row for result in results for row in result.elsewhere))
+    conn.executemany("INSERT INTO build_days (day, digest) VALUES (?, ?)",
+                     (row for result in results for row in result.days))
     insert_issues(conn, issues)
     _count(conn, "build_lists", "text", "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
            (json.dumps(list(texts.items())),))
@@ -368,11 +371,12 @@ def _resplit(conn: sqlite3.Connection) -> None:
 
 
 def fingerprint(conn: sqlite3.Connection) -> str:
-    """The corpus fingerprint a full build computes, from the files recorded, in build order."""
+    """The corpus fingerprint: a digest of each day's digest (``build_days``) in build order, so that
+    a build that redoes a few days does not read every file's record again."""
     digest = hashlib.sha256()
-    for where in ("day IS NOT NULL ORDER BY day, place", "day IS NULL ORDER BY place"):
-        for file, found in conn.execute(f"SELECT file, digest FROM build_files WHERE {where}"):
-            digest.update(f"{file}\0{found}\n".encode("utf-8", "surrogateescape"))
+    for where in ("day IS NOT NULL ORDER BY day", "day IS NULL"):
+        for day, found in conn.execute(f"SELECT day, digest FROM build_days WHERE {where}"):
+            digest.update(f"{day or ''}\0{found}\n".encode())
     return digest.hexdigest()
 
 

@@ -5,7 +5,7 @@ a run of whole days and bulk-inserts the rows into its own shard; the builder th
 into the database in corpus order with ``INSERT ... SELECT`` (``db.build``). Rows take their
 final ids here, in their day's block (``db.ids``), and each file found is recorded (size, mtime,
 digest) for the next build to compare. Only small things travel back between processes: issues,
-fingerprint lines, the chunk's distinct context lists and story names with their counts, and the
+each day's digest, the chunk's distinct context lists and story names with their counts, and the
 rare categories a day page gives other days.
 """
 
@@ -57,7 +57,8 @@ class ChunkResult:
     events: int = 0
     sources: int = 0
     related: int = 0
-    fingerprint: bytes = b""  # f"{file}\0{digest}\n" per file, for the corpus fingerprint
+    #: (day or None, the sha256 of its files' ``f"{file}\0{digest}\n"`` lines): the corpus fingerprint's parts
+    days: list[tuple[str | None, str]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     #: (day, place in its page, event path, category) of the events of other days a day page lists
     elsewhere: list[tuple[str, int, str, str]] = field(default_factory=list)
@@ -76,7 +77,7 @@ def parse_chunk(chunk: Chunk) -> ChunkResult:
 
 def _parse_chunk(chunk: Chunk) -> ChunkResult:
     result = ChunkResult(chunk.shard, files=len(chunk.files))
-    fingerprint: list[str] = []
+    lines: list[str] = []  # of the folder being read, for its digest
     writer = _Writer(chunk.shard)
     try:
         # Files come in (date, index.md first, slug) order: two files of one event are neighbours,
@@ -85,11 +86,14 @@ def _parse_chunk(chunk: Chunk) -> ChunkResult:
         day, day_categories = "", dict[str, str]()  # the day being read and its page's categories
         place, folder_day = 0, None  # a file's place in its day folder (build order), for build_files
         for item in chunk.files:
+            if item.day != folder_day and lines:
+                result.days.append((folder_day, day_digest(lines)))
+                lines = []
             place = place + 1 if item.day == folder_day else 1
             folder_day = item.day
             size, mtime = _stat(chunk.root, item)  # before the read: a file edited meanwhile looks changed
             parsed = _parse_one(chunk.root, item)
-            fingerprint.append(f"{parsed.file}\0{parsed.digest}\n")
+            lines.append(f"{parsed.file}\0{parsed.digest}\n")
             writer.files.append((parsed.file, item.day, place, size, mtime, parsed.digest))
             result.issues.extend(parsed.issues)
             record = parsed.record
@@ -115,8 +119,14 @@ def _parse_chunk(chunk: Chunk) -> ChunkResult:
     except BaseException:
         writer.conn.close()
         raise
-    result.fingerprint = "".join(fingerprint).encode("utf-8", "surrogateescape")
+    if lines:
+        result.days.append((folder_day, day_digest(lines)))
     return result
+
+
+def day_digest(lines: list[str]) -> str:
+    """The digest of one day folder's files (or of the undated ones): a part of the corpus fingerprint."""
+    return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _stat(root: str, item: CorpusFile) -> tuple[int, int]:

@@ -33,6 +33,7 @@ TABLES: dict[str, dict[str, type]] = {
     "build_lists": {"text": str, "links": int, "names": str},
     "build_stories": {"name": str, "events": int},
     "build_elsewhere": {"day": str, "place": int, "path": str, "category": str},
+    "build_days": {"day": str, "digest": str},
     # The history of the file: each build, and what it changed against the file it replaced.
     "builds": {"id": int, "built_at": str, "fingerprint": str, "kind": str, "parsed_files": int, "events": int,
                "added": int, "changed": int, "removed": int},
@@ -53,6 +54,7 @@ NOT_NULL = {
     "build_lists": {"links", "names"},
     "build_stories": {"events"},
     "build_elsewhere": {"day", "place", "path", "category"},
+    "build_days": {"digest"},
     "builds": {"built_at", "fingerprint", "kind", "parsed_files", "events", "added", "changed", "removed"},
     "event_changes": {"path", "change"},
 }
@@ -62,7 +64,7 @@ PRIMARY_KEYS = {
     "build_errors": "id", "event_contexts": ("event_id", "context_id"),
     "related_contexts": ("related_id", "position"),
     "build_files": ("day", "place"), "build_lists": "text", "build_stories": "name",
-    "build_elsewhere": ("day", "place"), "builds": "id", "event_changes": ("build_id", "path"),
+    "build_elsewhere": ("day", "place"), "build_days": "day", "builds": "id", "event_changes": ("build_id", "path"),
 }
 
 FOREIGN_KEYS = {
