@@ -100,7 +100,7 @@ def build(
             def parse(tasks: Iterator[Chunk]) -> Iterator[ChunkResult]:
                 return run(parse_chunk, tasks)
 
-            survey = walk(corpus.resolve())
+            survey = walk(corpus.resolve(), run)
             summary = BuildSummary(files=survey.files)
             updated = False
             if target.exists() and not full:

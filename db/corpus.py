@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -71,36 +71,75 @@ class Corpus:
             yield self.undated
 
 
-def walk(root: Path) -> Corpus:
-    """Survey every file under ``root``; directories linked by symlink are skipped.
+#: Levels read breadth first (the root, ``news/``, the years) before the subtrees below them are
+#: shared out between processes.
+WALK_LEVELS = 3
+
+Folder = tuple[str, str]  # (directory, its path relative to the root, ending in "/")
+
+
+@dataclass
+class Found:
+    """What a walk of some directories found: day folders, files outside them, how many files."""
+
+    days: dict[Day, list[Folder]] = field(default_factory=dict)
+    undated: list[CorpusFile] = field(default_factory=list)
+    files: int = 0
+    markdown: int = 0
+
+    def visit(self, directory: str, prefix: str, subdirectories: list[Folder]) -> None:
+        """Take in one directory; its subdirectories go to ``subdirectories``."""
+        day = _day_of(prefix[:-1])
+        if day is None:
+            found: list[CorpusFile] = []
+            _list(directory, prefix, found, subdirectories)
+            self.files += len(found)
+            self.markdown += sum(1 for item in found if item.relative.endswith(".md"))
+            self.undated.extend(found)
+            return
+        count, markdown = _count(directory, prefix, subdirectories)  # listed again when parsed
+        self.files, self.markdown = self.files + count, self.markdown + markdown
+        if count:
+            self.days.setdefault(day, []).append((directory, prefix))
+
+    def add(self, other: Found) -> None:
+        for day, folders in other.days.items():
+            self.days.setdefault(day, []).extend(folders)
+        self.undated.extend(other.undated)
+        self.files, self.markdown = self.files + other.files, self.markdown + other.markdown
+
+
+def walk(root: Path, run: Callable[[Callable[[Folder], Found], Iterable[Folder]], Iterable[Found]] = map) -> Corpus:
+    """Survey every file under ``root``; directories linked by symlink are skipped. ``run`` maps the
+    subtrees below the first levels (a ``map`` over worker processes, for a large corpus).
 
     Build order is (date folder, ``index.md`` first, file name, relative path), then every file
     outside a date folder by relative path.
     """
     if not root.is_dir():
         raise CorpusNotFound(f"corpus directory not found: {root}")
-    days: dict[Day, list[tuple[str, str]]] = {}
-    undated: list[CorpusFile] = []
-    files = markdown = 0
-    pending = [(str(root), "")]
-    while pending:
-        directory, prefix = pending.pop()
-        day = _day_of(prefix[:-1])
-        if day is None:
-            found: list[CorpusFile] = []
-            _list(directory, prefix, found, pending)
-            files += len(found)
-            markdown += sum(1 for item in found if item.relative.endswith(".md"))
-            undated.extend(found)
-            continue
-        count, md = _count(directory, prefix, pending)  # a day's files are listed again when parsed
-        files, markdown = files + count, markdown + md
-        if count:
-            days.setdefault(day, []).append((directory, prefix))
-    if not markdown:
+    found = Found()
+    level: list[Folder] = [(str(root), "")]
+    for _ in range(WALK_LEVELS):
+        below: list[Folder] = []
+        for directory, prefix in level:
+            found.visit(directory, prefix, below)
+        level = below
+    for part in run(walk_below, level):
+        found.add(part)
+    if not found.markdown:
         raise CorpusNotFound(f"no markdown files under {root}")
-    undated.sort(key=lambda item: item.relative)
-    return Corpus(root, sorted(days.items()), undated, files)
+    found.undated.sort(key=lambda item: item.relative)
+    return Corpus(root, sorted(found.days.items()), found.undated, found.files)
+
+
+def walk_below(start: Folder) -> Found:
+    """Everything ``walk`` finds in one directory and below it."""
+    found = Found()
+    pending = [start]
+    while pending:
+        found.visit(*pending.pop(), pending)
+    return found
 
 
 def _list(directory: str, prefix: str, found: list[CorpusFile], subdirectories: list[tuple[str, str]],

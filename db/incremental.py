@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -104,7 +105,6 @@ def plan(survey: Corpus, conn: sqlite3.Connection, database: Path,
 def compare(task: Comparison) -> Plan:
     """The changed days of one run of days (or the undated files), as ``plan`` gathers them."""
     found = Plan()
-    corpus = Corpus(Path(task.root), task.days, task.undated, 0)
     conn = sqlite3.connect(f"file:{quote(task.database)}?mode=ro", uri=True)
     try:
         if task.days:
@@ -117,15 +117,13 @@ def compare(task: Comparison) -> Plan:
         recorded = {day: [row[1:] for row in group] for day, group in groupby(rows, key=lambda row: row[0])}
     finally:
         conn.close()
-    for files in corpus.chunks(1):  # a day at a time
-        day = files[0].day
-        if not _same(task.root, files, recorded.get(day, []), day, found.touched):
-            if day is None:
-                found.undated = True
-            else:
-                found.days.add(day)
-    if not task.days and not task.undated and recorded:
-        found.undated = True  # undated files there were, and are no more
+    for day, folders in task.days:
+        date = _iso(day)
+        if not _same(task.root, _found_in(folders), recorded.get(date, []), date, found.touched):
+            found.days.add(date)
+    if task.undated or (not task.days and recorded):
+        now = {item.relative: _stat(f"{task.root}/{item.relative}") for item in task.undated}
+        found.undated = not _same(task.root, now, recorded.get(None, []), None, found.touched)
     return found
 
 
@@ -133,32 +131,57 @@ def _iso(day: Day) -> str:
     return f"{day[0]:04d}-{day[1]:02d}-{day[2]:02d}"
 
 
-def _same(root: str, run: list[CorpusFile], old: list[tuple[str, int, int, str]], day: str | None,
+Seen = tuple[int, int, bool]  # size, mtime in ns, whether a regular file
+
+
+def _found_in(folders: list[tuple[str, str]]) -> dict[str, Seen | None]:
+    """Each file of a day's folders (by path from the root) as seen now: the names and stats a build
+    records, with no list sorted and no record made (a build makes them for the days it parses)."""
+    found: dict[str, Seen | None] = {}
+    for directory, prefix in folders:
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if not entry.is_dir(follow_symlinks=False):
+                        found[prefix + entry.name] = _seen(entry.stat(follow_symlinks=False))
+        except OSError:
+            found[prefix] = None  # a folder gone or unreadable: the day is redone, and says so
+    return found
+
+
+def _stat(path: str) -> Seen | None:
+    try:
+        return _seen(os.stat(path, follow_symlinks=False))
+    except (OSError, ValueError):
+        return None
+
+
+def _seen(found: os.stat_result) -> Seen:
+    return found.st_size, found.st_mtime_ns, stat.S_ISREG(found.st_mode)
+
+
+def _same(root: str, now: dict[str, Seen | None], old: list[tuple[str, int, int, str]], day: str | None,
           touched: list[tuple[int, str | None, int]]) -> bool:
-    """Whether a day's files are the ones recorded: same names in the same order, sizes and contents."""
-    if len(run) != len(old):
+    """Whether a day's files are the ones recorded: the same names, sizes and contents (the order of
+    a day's files follows from their names)."""
+    if len(now) != len(old):
         return False
     candidates = []
-    for place, (item, (file, size, mtime, digest)) in enumerate(zip(run, old, strict=True), start=1):
-        if item.relative != file:
+    for place, (file, size, mtime, digest) in enumerate(old, start=1):
+        seen = now.get(file)
+        if seen is None or seen[0] != size:
             return False
+        if seen[1] != mtime:
+            if not seen[2]:  # not a regular file: its bytes cannot be compared
+                return False
+            candidates.append((file, digest, seen[1], place))
+    for file, digest, moved, place in candidates:  # touched, same size: the bytes decide
         try:
-            now = os.stat(f"{root}/{item.relative}", follow_symlinks=False)
-        except (OSError, ValueError):
-            return False
-        if now.st_size != size:
-            return False
-        if now.st_mtime_ns != mtime:
-            candidates.append((item, digest, now.st_mtime_ns, place))
-    for item, digest, mtime, place in candidates:  # touched, same size: the bytes decide
-        if item.skip_reason is not None:
-            return False
-        try:
-            if hashlib.sha256(read_bytes(root, item)).hexdigest() != digest:
+            if hashlib.sha256(read_bytes(root, CorpusFile(file))).hexdigest() != digest:
                 return False
         except OSError:
             return False
-        touched.append((mtime, day, place))
+        touched.append((moved, day, place))
     return True
 
 

@@ -67,9 +67,19 @@ def _edit_day_page(root: Path) -> None:
     page.write_text(page.read_text().replace("## ", "## Renamed ", 1))
 
 
+def _add_undated(root: Path) -> None:
+    (root / "README.md").write_text("# Not an event\n")  # outside every day folder: said, not fatal
+
+
+def _rename_in_a_day(root: Path) -> None:
+    path = sorted((root / "news" / "2015" / "09" / "08").glob("*.md"))[-1]
+    path.rename(path.with_name("zz-" + path.name))  # same bytes, another slug: one removed, one added
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "add a day": _add_day, "edit an event": _edit_event, "remove a day": _remove_day,
-    "touch a file": _touch_only, "edit a day page": _edit_day_page,
+    "touch a file": _touch_only, "edit a day page": _edit_day_page, "add an undated file": _add_undated,
+    "rename in a day": _rename_in_a_day,
 }
 
 
@@ -100,5 +110,7 @@ def test_an_incremental_build_equals_a_full_build(corpus: Path, tmp_path: Path, 
     if change == "remove a day":
         assert len(second.changes.removed) == first.events - second.events > 0
         assert second.parsed == 0
+    if change == "rename in a day":
+        assert len(second.changes.added) == len(second.changes.removed) == 1
     if change == "edit an event":
         assert len(second.changes.changed) == 1 and not second.changes.added and not second.changes.removed
