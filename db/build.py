@@ -19,6 +19,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,21 +158,32 @@ def _update(target: Path, tmp: Path, survey: Corpus, run: Mapper, workers: int, 
         raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
     try:
         incremental.usable(old, survey.root)
-        plan = incremental.plan(survey, old, target, run)
-        plan.days |= incremental.listed_days(old, plan.days) & _days(survey)
     except sqlite3.Error as exc:
-        raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
-    finally:
         old.close()
-    copy(target, tmp)  # the old file is never written: the copy is renamed over it when complete
-    conn = _open_for_build(tmp, new=False)
-    try:
+        raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
+    except incremental.FullBuildNeeded:
+        old.close()
+        raise
+    # The old file is never written: a copy is, renamed over it when complete. The kernel copies
+    # while the corpus is compared and the changed days parsed (shards of their own), in processes.
+    with ThreadPoolExecutor(1) as background:
+        copied = background.submit(copy, target, tmp)
+        try:
+            plan = incremental.plan(survey, old, target, run)
+            plan.days |= incremental.listed_days(old, plan.days) & _days(survey)
+        except sqlite3.Error as exc:
+            raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
+        finally:
+            old.close()
         results = list(run(parse_chunk, _chunks(_subset(survey, plan.days, plan.undated), tmp, workers)))
         listed = incremental.days_of(row[2] for result in results for row in result.elsewhere)
         more = (listed & _days(survey)) - plan.days  # days whose categories a changed page gives
         if more:
             plan.days |= more
             results += list(run(parse_chunk, _chunks(_subset(survey, more, False), tmp, workers, first=len(results))))
+        copied.result()
+    conn = _open_for_build(tmp, new=False)
+    try:
         summary.parsed = sum(result.files for result in results)
         if progress:
             progress(summary.parsed, summary.files)

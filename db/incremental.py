@@ -51,10 +51,6 @@ class Plan:
     touched: list[tuple[int, str | None, int]] = field(default_factory=list)  # (mtime_ns, day, place): same bytes
     files: int = 0  # files in the corpus
 
-    @property
-    def empty(self) -> bool:
-        return not self.days and not self.undated
-
 
 def usable(conn: sqlite3.Connection, corpus: Path) -> None:
     """Raise FullBuildNeeded unless ``conn`` is a database of this schema built from ``corpus``."""
