@@ -37,7 +37,7 @@ from .incremental import Changes, event_version
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
 from .tables import create_index, create_indexes, create_tables, meta_rows
-from .target import check, copy, discard, replace, temporary
+from .target import check, copy, discard, replace, sync, temporary
 
 MIN_CHUNK_FILES = 256  # a shard per chunk costs a few milliseconds
 MAX_CHUNK_FILES = 4096  # bounds a worker's memory and the wait for the last chunk
@@ -182,20 +182,22 @@ def _update(target: Path, tmp: Path, survey: Corpus, run: Mapper, workers: int, 
             plan.days |= more
             results += list(run(parse_chunk, _chunks(_subset(survey, more, False), tmp, workers, first=len(results))))
         copied.result()
-    conn = _open_for_build(tmp, new=False)
-    try:
-        summary.parsed = sum(result.files for result in results)
-        if progress:
-            progress(summary.parsed, summary.files)
-        summary.changes = incremental.apply(conn, plan, results)
-        summary.incremental = True
-        summary.fingerprint = incremental.fingerprint(conn)
-        summary.issues = [Issue(file, line, reason, severity == "skipped") for file, line, severity, reason
-                          in conn.execute("SELECT file, line, severity, reason FROM build_errors ORDER BY id")]
-        _describe(conn, summary, survey.root, analyze=False)
-        _record(conn, summary)
-    finally:
-        conn.close()
+        # the copy's pages go to disk while the changes are applied, not all at the final fsync
+        background.submit(sync, tmp)
+        conn = _open_for_build(tmp, new=False)
+        try:
+            summary.parsed = sum(result.files for result in results)
+            if progress:
+                progress(summary.parsed, summary.files)
+            summary.changes = incremental.apply(conn, plan, results)
+            summary.incremental = True
+            summary.fingerprint = incremental.fingerprint(conn)
+            summary.issues = [Issue(file, line, reason, severity == "skipped") for file, line, severity, reason
+                              in conn.execute("SELECT file, line, severity, reason FROM build_errors ORDER BY id")]
+            _describe(conn, summary, survey.root, analyze=False)
+            _record(conn, summary)
+        finally:
+            conn.close()
 
 
 def _days(survey: Corpus) -> set[str]:
@@ -321,9 +323,13 @@ ELSEWHERE_CATEGORIES = (
 )
 
 
+#: One encoder for every list: ``json.dumps(..., ensure_ascii=False)`` makes one per call (91,520 at 10^6).
+_ENCODE_NAMES = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def list_names(names: tuple[str, ...]) -> str:
     """How ``build_lists`` stores a list's split: its names as a JSON array."""
-    return json.dumps(names, ensure_ascii=False)
+    return _ENCODE_NAMES(names)
 
 
 def insert_contexts(conn: sqlite3.Connection, segmented: dict[str, tuple[str, ...]], ids: dict[str, int],

@@ -75,9 +75,9 @@ def replace(tmp: Path, target: Path) -> None:
         os.chmod(tmp, stat.S_IMODE(old.st_mode))
         with suppress(PermissionError):
             os.chown(tmp, old.st_uid, old.st_gid)
-    _fsync(tmp)
+    sync(tmp)
     os.replace(tmp, target)
-    _fsync(target.parent)
+    sync(target.parent)
 
 
 #: Parts of a file copied at once: measured on a 3.7 GB database (ext4, 2 cores), one
@@ -129,7 +129,8 @@ def shards(tmp: Path) -> list[Path]:
     return list(tmp.parent.glob(f"{glob.escape(tmp.name[:-4])}.shard*.tmp"))
 
 
-def _fsync(path: Path) -> None:
+def sync(path: Path) -> None:
+    """Write a file's pages to disk now (``replace`` does before it renames)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
