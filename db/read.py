@@ -39,6 +39,13 @@ EVENT_COLUMNS = sql.event_columns()
 _HITS = sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank, {sql.SNIPPET} AS snippet",
                         "?", with_events=True)
 
+#: One step of a related-graph walk from the events ``w`` (depth < ``?``), by direction: along links
+#: (``related(event_id, position)``), against them (``related(target_id)``), or both.
+_ALONG = ("SELECT r.target_id, w.depth + 1 FROM walk w JOIN related r ON r.event_id = w.id"
+          " WHERE w.depth < ?2 AND r.target_id IS NOT NULL")
+_AGAINST = "SELECT r.event_id, w.depth + 1 FROM walk w JOIN related r ON r.target_id = w.id WHERE w.depth < ?2"
+GRAPH_STEPS = {"OUTGOING": _ALONG, "INCOMING": _AGAINST, "BOTH": f"{_ALONG} UNION {_AGAINST}"}
+
 __all__ = ["DEADLINE", "EVENT_COLUMNS", "STATEMENTS", "Criteria", "FileIdentity", "Keyset", "QueryTimeout", "Reader",
            "Row", "SearchSyntaxError", "identity"]
 
@@ -233,14 +240,14 @@ class Reader:
             (context_id, first),
         )
 
-    def related_graph(self, start_id: int, depth: int, limit: int) -> tuple[list[Row], list[Row]]:
-        """Events within ``depth`` hops (breadth first, cycles cut by UNION) and the edges among them."""
+    def related_graph(self, start_id: int, depth: int, limit: int,
+                      direction: str = "OUTGOING") -> tuple[list[Row], list[Row]]:
+        """Events within ``depth`` hops along ``direction`` (``GRAPH_STEPS``; breadth first, cycles cut by
+        UNION) and the edges among them."""
         nodes = self.rows(
             "WITH RECURSIVE walk(id, depth) AS ("
             " SELECT ?, 0"
-            " UNION"
-            " SELECT r.target_id, w.depth + 1 FROM walk w JOIN related r ON r.event_id = w.id"
-            "  WHERE w.depth < ? AND r.target_id IS NOT NULL"
+            f" UNION {GRAPH_STEPS[direction]}"
             " ORDER BY 2 LIMIT ?)"
             f" SELECT {EVENT_COLUMNS}, min(w.depth) AS depth FROM walk w JOIN events e ON e.id = w.id"
             " GROUP BY w.id ORDER BY depth, w.id LIMIT ?",
@@ -254,6 +261,17 @@ class Reader:
             (_json_ids(ids),),
         )
         return nodes, edges
+
+    def linked_from_counts(self, ids: Sequence[int]) -> dict[int, int]:
+        """How many links of the archive point at each event (through the index on ``target_id``)."""
+        rows = self.rows("SELECT target_id, count(*) AS n FROM related"
+                         " WHERE target_id IN (SELECT value FROM json_each(?)) GROUP BY target_id", (_json_ids(ids),))
+        return {row["target_id"]: row["n"] for row in rows}
+
+    def archive(self) -> dict[str, Any]:
+        """What the file is: its ``meta`` and its first and last day (read off the ``days`` key)."""
+        first, last = self.rows("SELECT min(date), max(date) FROM days")[0]
+        return {**self.meta, "first_date": first, "last_date": last}
 
     def explain(self, statement: str, params: Sequence[object] = ()) -> list[str]:
         """EXPLAIN QUERY PLAN details, for tests and ``bench`` to prove no scans on the hot path."""

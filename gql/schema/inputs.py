@@ -43,6 +43,13 @@ class SearchOrder(Enum):
 
 
 @strawberry.enum(description="Width of a timeline bucket.")
+@strawberry.enum(description="Which links a related-graph walk follows from each event.")
+class GraphDirection(Enum):
+    OUTGOING = strawberry.enum_value("OUTGOING", description="The event's own related links (the default).")
+    INCOMING = strawberry.enum_value("INCOMING", description="Links of other events that point at it.")
+    BOTH = strawberry.enum_value("BOTH", description="Either way.")
+
+
 class Interval(Enum):
     DAY = BUCKET_WIDTHS["DAY"]
     MONTH = BUCKET_WIDTHS["MONTH"]

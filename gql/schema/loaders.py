@@ -32,3 +32,4 @@ class Loaders:
         self.related: DataLoader[int, list[Row]] = _loader(reader.related_for_events, list)
         self.related_contexts: DataLoader[int, list[Row]] = _loader(reader.contexts_for_related, list)
         self.day_events: DataLoader[str, list[Row]] = _loader(reader.events_on, list)
+        self.linked_from_count: DataLoader[int, int] = _loader(reader.linked_from_counts, int)

@@ -16,6 +16,7 @@ from .context import Info
 from .inputs import EventFilter, EventOrder, Interval, SearchOrder
 from .search import SearchConnection, search
 from .types import (
+    Archive,
     Build,
     Context,
     Day,
@@ -106,6 +107,11 @@ class Query:
             first=page_size(first), newest_first=order_by is not EventOrder.OLDEST_FIRST,
         )
         return [Day(date=dt.date.fromisoformat(row["date"]), event_count=row["count"]) for row in rows]
+
+    @strawberry.field(description="What this archive file is: schema version, build time, corpus fingerprint, "
+                      "counts and first and last day.")
+    def archive(self, info: Info) -> Archive:
+        return Archive.from_meta(info.context.reader.archive())
 
     @strawberry.field(description="The builds of this archive file, newest first: when, from which corpus "
                       "fingerprint, and how many events each added, changed and removed.")

@@ -13,7 +13,7 @@ from db.read import Row
 from .. import cursors
 from ..arguments import EVENT_CURSOR, event_cursor, in_range, page_size
 from .context import Info
-from .inputs import EventOrder, Interval
+from .inputs import EventOrder, GraphDirection, Interval
 
 
 @strawberry.interface(description="An object with a global id, refetchable with `node(id:)`.")
@@ -198,11 +198,17 @@ class Event(Node):
     async def related(self, info: Info) -> list[RelatedEvent]:
         return [RelatedEvent.from_row(row) for row in await info.context.loaders.related.load(self._pk)]
 
-    @strawberry.field(description="Events reachable within `depth` hops (one recursive SQL query).")
-    def related_graph(self, info: Info, depth: int = 2, limit: int = 100) -> RelatedGraph:
+    @strawberry.field(description="How many related links of the archive point at this event (backlinks).")
+    async def linked_from_count(self, info: Info) -> int:
+        return await info.context.loaders.linked_from_count.load(self._pk)
+
+    @strawberry.field(description="Events reachable within `depth` hops (one recursive SQL query), along the "
+                      "event's links (OUTGOING), against them (INCOMING: the events that cite it), or BOTH.")
+    def related_graph(self, info: Info, depth: int = 2, limit: int = 100,
+                      direction: GraphDirection = GraphDirection.OUTGOING) -> RelatedGraph:
         in_range("depth", depth)
         in_range("limit", limit)
-        nodes, edges = info.context.reader.related_graph(self._pk, depth, limit)
+        nodes, edges = info.context.reader.related_graph(self._pk, depth, limit, direction.name)
         paths = {row["id"]: row["path"] for row in nodes}  # an edge joins two of the nodes
         return RelatedGraph(
             nodes=[GraphNode(depth=row["depth"], event=Event.from_row(row)) for row in nodes],
@@ -245,6 +251,44 @@ class Publisher:
     name: str
     domain: str | None
     event_count: int
+
+
+@strawberry.type(description="What this archive file is: what a client shows and keys its caches on.")
+class Archive:
+    schema_version: int
+    built_at: str = strawberry.field(description="When the file was built, in UTC (ISO 8601).")
+    fingerprint: str = strawberry.field(description="The corpus fingerprint: a digest of every file's bytes. "
+                                        "Two builds of one corpus share it.")
+    files: int = strawberry.field(description="Files in the corpus it was built from.")
+    event_count: int
+    source_count: int
+    context_count: int
+    link_count: int = strawberry.field(description="Related links of every event.")
+    resolved_link_count: int = strawberry.field(description="Links whose target event is in the archive.")
+    skipped_files: int = strawberry.field(description="Corpus files not read (listed in `build_errors`).")
+    warnings: int = strawberry.field(description="Problems in files that were read (listed in `build_errors`).")
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+    @strawberry.field(description="`resolvedLinkCount / linkCount` (0 with no links).")
+    def resolved_share(self) -> float:
+        return self.resolved_link_count / self.link_count if self.link_count else 0.0
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, str | None]) -> Archive:
+        def number(key: str) -> int:
+            return int(meta.get(key) or 0)
+
+        def day(key: str) -> dt.date | None:
+            value = meta.get(key)
+            return dt.date.fromisoformat(value) if value else None
+
+        return cls(schema_version=number("schema_version"), built_at=meta.get("built_at") or "",
+                   fingerprint=meta.get("corpus_fingerprint") or "", files=number("files"),
+                   event_count=number("events"), source_count=number("sources"), context_count=number("contexts"),
+                   link_count=number("related"), resolved_link_count=number("related_resolved"),
+                   skipped_files=number("skipped_files"), warnings=number("warnings"),
+                   first_date=day("first_date"), last_date=day("last_date"))
 
 
 @strawberry.type(description="One build of this archive file and what it changed against the file it replaced. "

@@ -68,6 +68,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      "title related { path event { path sources { url } } } } } } } } } } }", {}),
     ("{ events(first: 8) { edges { node { related { event { title related { event { related { event { "
      "title } } } } } } } } } }", {}),
+    # fields the compiler does not know: it declines, the resolvers answer
+    ("query($p: String!) { archive { eventCount firstDate resolvedShare } event(path: $p) { linkedFromCount "
+     "relatedGraph(depth: 1, direction: BOTH) { nodes { depth event { path linkedFromCount } } } } }", {}),
+    ("{ events(first: 5) { edges { node { path linkedFromCount } } } }", {}),
     ("query($p: String!, $q: String! = \"/news/2016/12/14/aleppo-offensive-november-december-2016-shelling-"
      "breaks-the-ceasefire-in-aleppo-causing-disruption-to-the-evacuation-of-rebels-and-civi\") "
      "{ a: event(path: $q) { title } b: event(path: $p) { title } }", {}),
