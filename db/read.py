@@ -44,6 +44,10 @@ _HITS = sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank,
 _ALONG = ("SELECT r.target_id, w.depth + 1 FROM walk w JOIN related r ON r.event_id = w.id"
           " WHERE w.depth < ?2 AND r.target_id IS NOT NULL")
 _AGAINST = "SELECT r.event_id, w.depth + 1 FROM walk w JOIN related r ON r.target_id = w.id WHERE w.depth < ?2"
+#: The events of one calendar day (``MM-DD``) in every year, newest first. The days stay the outer
+#: loop (CROSS JOIN): walking events newest first until enough match would read years of them.
+ON_THIS_DAY = ("SELECT {columns} FROM days d CROSS JOIN events e ON e.date = d.date"
+               " WHERE substr(d.date, 6) = ? ORDER BY e.id DESC LIMIT ?")
 GRAPH_STEPS = {"OUTGOING": _ALONG, "INCOMING": _AGAINST, "BOTH": f"{_ALONG} UNION {_AGAINST}"}
 
 __all__ = ["DEADLINE", "EVENT_COLUMNS", "STATEMENTS", "Criteria", "FileIdentity", "Keyset", "QueryTimeout", "Reader",
@@ -261,6 +265,11 @@ class Reader:
             (_json_ids(ids),),
         )
         return nodes, edges
+
+    def on_this_day(self, month_day: str, first: int) -> list[Row]:
+        """Events of one calendar day (``MM-DD``) in every year, newest first: the days from ``days``,
+        their events through the index on ``date``."""
+        return self.rows(ON_THIS_DAY.format(columns=EVENT_COLUMNS), (month_day, first))
 
     def linked_from_counts(self, ids: Sequence[int]) -> dict[int, int]:
         """How many links of the archive point at each event (through the index on ``target_id``)."""

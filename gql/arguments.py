@@ -8,6 +8,7 @@ document are also refused earlier, in validation (``gql.schema.rules``), with th
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -47,7 +48,7 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
 
 #: The integer arguments every client can abuse, by name: the values allowed.
 RANGES = {"first": (0, MAX_PAGE), "offset": (0, MAX_OFFSET), "depth": (0, MAX_GRAPH_DEPTH),
-          "limit": (1, MAX_GRAPH_NODES)}
+          "limit": (1, MAX_GRAPH_NODES), "month": (1, 12), "day": (1, 31)}
 
 
 def in_range(name: str, value: int, high: int | None = None) -> int:
@@ -57,6 +58,17 @@ def in_range(name: str, value: int, high: int | None = None) -> int:
     if not low <= value <= top:
         raise LimitExceeded(f"{name} must be between {low} and {top}; got {value}")
     return value
+
+
+def calendar_day(month: int, day: int) -> str:
+    """``MM-DD`` of a day that some year has (29 February too), as ISO dates end."""
+    in_range("month", month)
+    in_range("day", day)
+    try:
+        found = dt.date(2000, month, day)  # a leap year
+    except ValueError:
+        raise UserError(f"no year has a day {day} in month {month}") from None
+    return found.isoformat()[5:]
 
 
 def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:

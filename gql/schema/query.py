@@ -108,6 +108,11 @@ class Query:
         )
         return [Day(date=dt.date.fromisoformat(row["date"]), event_count=row["count"]) for row in rows]
 
+    @strawberry.field(description="Events on this calendar day in every year, newest first.")
+    def on_this_day(self, info: Info, month: int, day: int, first: int | None = None) -> list[Event]:
+        rows = info.context.reader.on_this_day(arguments.calendar_day(month, day), page_size(first))
+        return [Event.from_row(row) for row in rows]
+
     @strawberry.field(description="What this archive file is: schema version, build time, corpus fingerprint, "
                       "counts and first and last day.")
     def archive(self, info: Info) -> Archive:

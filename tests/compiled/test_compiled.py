@@ -71,7 +71,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # fields the compiler does not know: it declines, the resolvers answer
     ("query($p: String!) { archive { eventCount firstDate resolvedShare } event(path: $p) { linkedFromCount "
      "relatedGraph(depth: 1, direction: BOTH) { nodes { depth event { path linkedFromCount } } } } }", {}),
-    ("{ events(first: 5) { edges { node { path linkedFromCount } } } }", {}),
+    ("{ events(first: 5) { edges { node { path linkedFromCount } } } onThisDay(month: 9, day: 3) { title } }", {}),
     ("query($p: String!, $q: String! = \"/news/2016/12/14/aleppo-offensive-november-december-2016-shelling-"
      "breaks-the-ceasefire-in-aleppo-causing-disruption-to-the-evacuation-of-rebels-and-civi\") "
      "{ a: event(path: $q) { title } b: event(path: $p) { title } }", {}),

@@ -1,5 +1,6 @@
-"""What the file is (``archive``), backlinks (``linkedFromCount``) and the related graph walked against
-the links (``relatedGraph(direction:)``), asserted against the sample's own rows (issue 12, items 4 and 6)."""
+"""What the file is (``archive``), backlinks (``linkedFromCount``), the related graph walked against
+the links (``relatedGraph(direction:)``) and ``onThisDay``, asserted against the sample's own rows
+(issue 12, items 4, 5 and 6, in part)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from db.read import ON_THIS_DAY, Reader
 from gql import cursors
 
 #: The sample's most cited event (it has links pointing at it, and links of its own).
@@ -75,3 +77,32 @@ async def test_the_default_direction_is_outgoing(gql_post: Any, sample_db: Path)
     default = await gql_post(query.format(""), {"p": path})
     outgoing = await gql_post(query.format("(direction: OUTGOING)"), {"p": path})
     assert default == outgoing
+
+
+async def test_on_this_day_in_every_year(gql_post: Any, sample_db: Path, tmp_path: Path) -> None:
+    data = await gql_post("{ onThisDay(month: 9, day: 7, first: 100) { path date } none: onThisDay(month: 2,"
+                          " day: 29) { path } }")
+    expected = [(path, date) for path, date in rows(
+        sample_db, "SELECT path, date FROM events WHERE substr(date, 6) = '09-07' ORDER BY id DESC")]
+    assert [(event["path"], event["date"]) for event in data["onThisDay"]] == expected
+    assert len(expected) > 5 and data["none"] == []
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ("month: 2, day: 30", "no year has a day 30 in month 2"),
+    ("month: 13, day: 1", "month must be between 1 and 12; got 13"),
+    ("month: 1, day: 0", "day must be between 1 and 31; got 0"),
+])
+async def test_on_this_day_refuses_a_day_no_year_has(client: Any, arguments: str, message: str) -> None:
+    response = await client.post("/graphql", json={"query": f"{{ onThisDay({arguments}) {{ path }} }}"})
+    [error] = response.json()["errors"]
+    assert error["message"] == message and error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_on_this_day_reads_the_day_index(sample_db: Path) -> None:
+    reader = Reader(sample_db)
+    try:
+        plan = " | ".join(reader.explain(ON_THIS_DAY.format(columns="e.id"), ("09-07", 10)))
+    finally:
+        reader.close()
+    assert "SEARCH e USING" in plan and "idx_events_date" in plan and "SCAN e" not in plan, plan
