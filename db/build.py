@@ -98,9 +98,6 @@ def build(
     try:
         # the workers start before the walk, so they do not inherit (and count in their RSS) the file list
         with _pool(workers) as run:
-            def parse(tasks: Iterator[Chunk]) -> Iterator[ChunkResult]:
-                return run(parse_chunk, tasks)
-
             survey = walk(corpus.resolve(), run)
             summary = BuildSummary(files=survey.files)
             updated = False
@@ -114,7 +111,7 @@ def build(
             if not updated:
                 conn = _open_for_build(tmp)
                 try:
-                    _load(conn, parse(_chunks(survey, tmp, workers)), summary, progress)
+                    _load(conn, run(parse_chunk, _chunks(survey, tmp, workers)), summary, progress)
                     _finish(conn, summary, survey.root, target)
                 finally:
                     conn.close()
