@@ -12,7 +12,6 @@ been seen (``db.contexts``); indexes and FTS are built last.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import multiprocessing
 import os
 import sqlite3
@@ -28,7 +27,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from . import SCHEMA_VERSION, incremental
+from . import SCHEMA_VERSION, incremental, rows
 from .contexts import segment_all
 from .corpus import Corpus, walk
 from .errors import BuildFailed
@@ -243,7 +242,7 @@ def _load(
     shards: list[str] = []  # links are copied last, once every event they may point at is in
     for result in results:
         shards.append(result.shard)
-        merge_events(conn, result.shard)
+        rows.merge_events(conn, result.shard)
         days.extend(result.days)
         summary.issues.extend(result.issues)
         elsewhere.extend(result.elsewhere)
@@ -253,128 +252,32 @@ def _load(
             progress(result.files, summary.files)
     create_index(sqlite_utils.Database(conn), "events", ["path"], unique=True)  # the linking lookups need it
     for shard in shards:
-        merge_related(conn, shard)
+        rows.merge_related(conn, shard)
     conn.execute("BEGIN")
     segmented = segment_all(texts, names)
-    insert_contexts(conn, segmented, context_ids(name for parts in segmented.values() for name in parts))
+    rows.insert_contexts(conn, segmented, context_ids(name for parts in segmented.values() for name in parts))
     conn.executemany("INSERT INTO build_lists (text, links, names) VALUES (?, ?, ?)",
-                     ((text, links, list_names(segmented.get(text, ()))) for text, links in texts.items()))
+                     ((text, links, rows.list_names(segmented.get(text, ()))) for text, links in texts.items()))
     conn.executemany("INSERT INTO build_stories (name, events) VALUES (?, ?)", names.items())
     conn.executemany("INSERT INTO build_elsewhere (day, place, path, category) VALUES (?, ?, ?, ?)", elsewhere)
-    conn.execute(ELSEWHERE_CATEGORIES.format(where="1"))
-    insert_issues(conn, summary.issues)
+    conn.execute(rows.ELSEWHERE_CATEGORIES.format(where="1"))
+    rows.insert_issues(conn, summary.issues)
     conn.execute("COMMIT")
     conn.executemany("INSERT INTO build_days (day, digest) VALUES (?, ?)", days)
     summary.fingerprint = incremental.fingerprint(conn)
 
 
-@contextmanager
-def _attached(conn: sqlite3.Connection, shard: str) -> Iterator[None]:
-    """One transaction with ``shard`` attached as ``shard``."""
-    conn.execute("ATTACH DATABASE ? AS shard", (shard,))
-    try:
-        conn.execute("BEGIN")
-        yield
-        conn.execute("COMMIT")
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        conn.execute("DETACH DATABASE shard")
-
-
-def merge_events(conn: sqlite3.Connection, shard: str) -> None:
-    """Append one shard's events, sources and files (their ids are final: ``db.ids``)."""
-    with _attached(conn, shard):
-        conn.execute(
-            "INSERT INTO events (id, path, date, year, slug, title, story, body, category, file, source_count,"
-            " related_count) SELECT id, path, date, year, slug, title, story, body, category, file,"
-            " source_count, related_count FROM shard.events ORDER BY id"
-        )
-        conn.execute("INSERT INTO sources (id, event_id, position, name, url, domain)"
-                     " SELECT id, event_id, position, name, url, domain FROM shard.sources ORDER BY id")
-        conn.execute("INSERT INTO build_files SELECT * FROM shard.build_files")
-
-
-def merge_related(conn: sqlite3.Connection, shard: str) -> None:
-    """Append one shard's links, resolved to event ids on the way in (every event is in by now); delete it.
-
-    One join as rows go in costs a fraction of an ``UPDATE`` rewriting every link afterwards.
-    """
-    try:
-        with _attached(conn, shard):
-            conn.execute(
-                "INSERT INTO related (id, event_id, position, target_path, target_id, title, context_text)"
-                " SELECT r.id, r.event_id, r.position, r.target_path, e.id, r.title, r.context_text"
-                " FROM shard.related r LEFT JOIN main.events e ON e.path = r.target_path ORDER BY r.id"
-            )
-    finally:
-        Path(shard).unlink(missing_ok=True)
-
-
-#: Pages that list events of other days (rare) give a category to those without one from their own
-#: day's page: the first such listing in corpus order.
-ELSEWHERE_CATEGORIES = (
-    "UPDATE events SET category = (SELECT o.category FROM build_elsewhere o WHERE o.path = events.path"
-    " ORDER BY o.day, o.place LIMIT 1) WHERE category IS NULL AND {where}"
-    " AND path IN (SELECT path FROM build_elsewhere)"
-)
-
-
-#: One encoder for every list: ``json.dumps(..., ensure_ascii=False)`` makes one per call (91,520 at 10^6).
-_ENCODE_NAMES = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def list_names(names: tuple[str, ...]) -> str:
-    """How ``build_lists`` stores a list's split: its names as a JSON array."""
-    return _ENCODE_NAMES(names)
-
-
-def insert_contexts(conn: sqlite3.Connection, segmented: dict[str, tuple[str, ...]], ids: dict[str, int],
-                    links: str = "related") -> None:
-    """The contexts of every raw list in ``segmented`` (``ids``: each name's id) that are not in yet,
-    and each link's contexts in order, for the links of the table ``links``."""
-    conn.executemany("INSERT OR IGNORE INTO contexts (id, name) VALUES (?, ?)",
-                     sorted({(ids[name], name) for parts in segmented.values() for name in parts}))
-    conn.execute("CREATE TEMP TABLE text_contexts (text TEXT, position INTEGER, context_id INTEGER)")
-    conn.executemany(
-        "INSERT INTO temp.text_contexts VALUES (?, ?, ?)",
-        ((text, position, ids[name]) for text, parts in segmented.items() for position, name in enumerate(parts, 1)),
-    )
-    conn.execute("CREATE INDEX temp.idx_text_contexts ON text_contexts (text)")
-    conn.execute(
-        "INSERT INTO related_contexts (related_id, context_id, position)"
-        f" SELECT r.id, t.context_id, t.position FROM {links} r"
-        " JOIN temp.text_contexts t ON t.text = r.context_text"
-    )
-    conn.execute("DROP TABLE temp.text_contexts")
-
-
-def insert_issues(conn: sqlite3.Connection, issues: list[Issue]) -> None:
-    conn.executemany(
-        "INSERT INTO build_errors (file, line, severity, reason) VALUES (?, ?, ?, ?)",
-        ((i.file, i.line, "skipped" if i.fatal else "warning", i.reason) for i in issues),
-    )
-
-
 def _finish(conn: sqlite3.Connection, summary: BuildSummary, root: Path, target: Path) -> None:
     """Derive each event's contexts and counts, index, search, describe, compact (links are resolved already)."""
     conn.execute("BEGIN")
-    conn.execute(
-        "INSERT OR IGNORE INTO event_contexts (event_id, context_id)"
-        " SELECT r.event_id, rc.context_id FROM related r JOIN related_contexts rc ON rc.related_id = r.id"
-        " ORDER BY r.event_id, rc.context_id"
-    )
+    conn.execute(rows.EVENT_CONTEXTS.format(where="1"))
     conn.execute(  # one grouped pass: a correlated count per context would scan the links each time
         "UPDATE contexts SET event_count = n.count FROM (SELECT context_id, count(*) AS count"
         " FROM event_contexts GROUP BY context_id) AS n WHERE n.context_id = contexts.id"
     )
     conn.execute("UPDATE contexts SET event_count = 0 WHERE event_count IS NULL")
-    conn.execute("INSERT INTO days (date, event_count) SELECT date, count(*) FROM events GROUP BY date")
-    conn.execute(
-        "UPDATE events SET context_names = (SELECT group_concat(name, '; ') FROM"
-        " (SELECT c.name FROM event_contexts ec JOIN contexts c ON c.id = ec.context_id"
-        "  WHERE ec.event_id = events.id ORDER BY c.name))"
-    )
+    conn.execute(rows.DAYS.format(where="1"))
+    conn.execute(rows.CONTEXT_NAMES.format(where="1"))
     conn.execute("COMMIT")
     db = sqlite_utils.Database(conn)
     create_indexes(db)

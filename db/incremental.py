@@ -29,7 +29,7 @@ from itertools import groupby
 from pathlib import Path
 from urllib.parse import quote
 
-from . import SCHEMA_VERSION
+from . import SCHEMA_VERSION, rows
 from .contexts import segment_all
 from .corpus import Corpus, CorpusFile, Day, read_bytes
 from .ids import context_ids, day_range
@@ -105,12 +105,12 @@ def compare(task: Comparison) -> Plan:
     try:
         if task.days:
             first, last = _iso(task.days[0][0]), _iso(task.days[-1][0])
-            rows = conn.execute("SELECT day, file, size, mtime_ns, digest FROM build_files"
-                                " WHERE day >= ? AND day <= ? ORDER BY day, place", (first, last))
+            records = conn.execute("SELECT day, file, size, mtime_ns, digest FROM build_files"
+                                   " WHERE day >= ? AND day <= ? ORDER BY day, place", (first, last))
         else:
-            rows = conn.execute("SELECT day, file, size, mtime_ns, digest FROM build_files"
-                                " WHERE day IS NULL ORDER BY place")
-        recorded = {day: [row[1:] for row in group] for day, group in groupby(rows, key=lambda row: row[0])}
+            records = conn.execute("SELECT day, file, size, mtime_ns, digest FROM build_files"
+                                   " WHERE day IS NULL ORDER BY place")
+        recorded = {day: [row[1:] for row in group] for day, group in groupby(records, key=lambda row: row[0])}
     finally:
         conn.close()
     for day, folders in task.days:
@@ -210,8 +210,6 @@ class Changes:
 
 def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> Changes:
     """Redo the days of ``plan`` in ``conn`` (the copy) from the parsed shards ``results``; remove them."""
-    from .build import ELSEWHERE_CATEGORIES, insert_issues, merge_events, merge_related
-
     # the copy is a temporary file, renamed into place only when complete: transactions here are for speed
     conn.execute("BEGIN")
     conn.execute("CREATE TEMP TABLE redo_days (day TEXT PRIMARY KEY)")
@@ -246,27 +244,26 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
     texts: Counter[str] = Counter()
     names: Counter[str] = Counter()
     for result in results:
-        merge_events(conn, result.shard)
+        rows.merge_events(conn, result.shard)
         issues.extend(result.issues)
         texts.update(result.texts)
         names.update(result.names)
     for result in results:
-        merge_related(conn, result.shard)
+        rows.merge_related(conn, result.shard)
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO build_elsewhere (day, place, path, category) VALUES (?, ?, ?, ?)",
                      (row for result in results for row in result.elsewhere))
     conn.executemany("INSERT INTO build_days (day, digest) VALUES (?, ?)",
                      (row for result in results for row in result.days))
-    insert_issues(conn, issues)
+    rows.insert_issues(conn, issues)
     _count(conn, "build_lists", "text", "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
            (json.dumps(list(texts.items())),))
     _count(conn, "build_stories", "name", "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
            (json.dumps(list(names.items())),))
     conn.execute("CREATE TEMP TABLE new_events (id INTEGER PRIMARY KEY)")
     conn.execute("INSERT INTO temp.new_events SELECT id FROM events WHERE date IN (SELECT day FROM temp.redo_days)")
-    conn.execute(ELSEWHERE_CATEGORIES.format(where="id IN (SELECT id FROM temp.new_events)"))
-    conn.execute("INSERT INTO days (date, event_count) SELECT date, count(*) FROM events"
-                 " WHERE date IN (SELECT day FROM temp.redo_days) GROUP BY date")
+    conn.execute(rows.ELSEWHERE_CATEGORIES.format(where="id IN (SELECT id FROM temp.new_events)"))
+    conn.execute(rows.DAYS.format(where="date IN (SELECT day FROM temp.redo_days)"))
     _relink(conn, plan.days)
     _resplit(conn)
     conn.executemany("UPDATE build_files SET mtime_ns = ? WHERE day IS ? AND place = ?", plan.touched)
@@ -338,18 +335,16 @@ def _relink(conn: sqlite3.Connection, days: set[str]) -> None:
 
 def _resplit(conn: sqlite3.Connection) -> None:
     """Split every raw list again with the whole corpus as evidence; rewrite what that changes."""
-    from .build import insert_contexts, list_names
-
     texts = dict(conn.execute("SELECT text, names FROM build_lists"))
     segmented = segment_all(texts, (name for (name,) in conn.execute("SELECT name FROM build_stories")))
     resplit = {text: segmented.get(text, ()) for text, names in texts.items()
-               if names != list_names(segmented.get(text, ()))}
+               if names != rows.list_names(segmented.get(text, ()))}
     ids = context_ids(name for parts in segmented.values() for name in parts)
     for context_id, name in conn.execute("SELECT id, name FROM contexts"):
         if name in ids and ids[name] != context_id:
             raise FullBuildNeeded(f"the context {name!r} takes another id in this corpus (a hash collision)")
     conn.executemany("UPDATE build_lists SET names = ? WHERE text = ?",
-                     ((list_names(parts), text) for text, parts in resplit.items()))
+                     ((rows.list_names(parts), text) for text, parts in resplit.items()))
     # links to (re)list: the new days' links, and every link whose list splits otherwise now
     conn.execute("CREATE TEMP TABLE relisted (id INTEGER PRIMARY KEY)")
     conn.execute("INSERT INTO temp.relisted SELECT id FROM related WHERE event_id IN (SELECT id FROM temp.new_events)")
@@ -368,12 +363,8 @@ def _resplit(conn: sqlite3.Connection) -> None:
     relisted_texts = {text for (text,) in conn.execute(
         "SELECT DISTINCT context_text FROM related WHERE id IN (SELECT id FROM temp.relisted)")}
     needed = {text: segmented[text] for text in relisted_texts if text in segmented}
-    insert_contexts(conn, needed, ids, links="(SELECT * FROM related WHERE id IN (SELECT id FROM temp.relisted))")
-    conn.execute(
-        "INSERT OR IGNORE INTO event_contexts (event_id, context_id)"
-        " SELECT r.event_id, rc.context_id FROM related r JOIN related_contexts rc ON rc.related_id = r.id"
-        " WHERE r.event_id IN (SELECT id FROM temp.owners) ORDER BY r.event_id, rc.context_id"
-    )
+    rows.insert_contexts(conn, needed, ids, links="(SELECT * FROM related WHERE id IN (SELECT id FROM temp.relisted))")
+    conn.execute(rows.EVENT_CONTEXTS.format(where="r.event_id IN (SELECT id FROM temp.owners)"))
     conn.execute("INSERT OR IGNORE INTO temp.touched_contexts SELECT context_id FROM event_contexts"
                  " WHERE event_id IN (SELECT id FROM temp.owners)")
     kept = {name for parts in segmented.values() for name in parts}
@@ -381,11 +372,7 @@ def _resplit(conn: sqlite3.Connection) -> None:
     conn.executemany("DELETE FROM contexts WHERE id = ?", gone)
     conn.execute("UPDATE contexts SET event_count = (SELECT count(*) FROM event_contexts"
                  " WHERE context_id = contexts.id) WHERE id IN (SELECT id FROM temp.touched_contexts)")
-    conn.execute(
-        "UPDATE events SET context_names = (SELECT group_concat(name, '; ') FROM"
-        " (SELECT c.name FROM event_contexts ec JOIN contexts c ON c.id = ec.context_id"
-        "  WHERE ec.event_id = events.id ORDER BY c.name)) WHERE id IN (SELECT id FROM temp.owners)"
-    )
+    conn.execute(rows.CONTEXT_NAMES.format(where="id IN (SELECT id FROM temp.owners)"))
     _index(conn, "SELECT id FROM temp.owners")
 
 
