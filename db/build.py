@@ -29,7 +29,7 @@ import sqlite_utils
 
 from . import SCHEMA_VERSION, incremental, rows
 from .contexts import segment_all
-from .corpus import Corpus, walk
+from .corpus import Corpus, iso_day, walk
 from .errors import BuildFailed
 from .ids import context_ids
 from .incremental import Changes, event_version
@@ -164,16 +164,17 @@ def _update(target: Path, tmp: Path, survey: Corpus, run: Mapper, workers: int, 
     # while the corpus is compared and the changed days parsed (shards of their own), in processes.
     with ThreadPoolExecutor(1) as background:
         copied = background.submit(copy, target, tmp)
+        present = {iso_day(day) for day, _ in survey.days}  # the days the corpus has now
         try:
             plan = incremental.plan(survey, old, target, run)
-            plan.days |= incremental.listed_days(old, plan.days) & _days(survey)
+            plan.days |= incremental.listed_days(old, plan.days) & present
         except sqlite3.Error as exc:
             raise incremental.FullBuildNeeded(f"cannot read the previous file: {exc}") from None
         finally:
             old.close()
         results = list(run(parse_chunk, _chunks(_subset(survey, plan.days, plan.undated), tmp, workers)))
         listed = incremental.days_of(row[2] for result in results for row in result.elsewhere)
-        more = (listed & _days(survey)) - plan.days  # days whose categories a changed page gives
+        more = (listed & present) - plan.days  # days whose categories a changed page gives
         if more:
             plan.days |= more
             results += list(run(parse_chunk, _chunks(_subset(survey, more, False), tmp, workers, first=len(results))))
@@ -196,13 +197,9 @@ def _update(target: Path, tmp: Path, survey: Corpus, run: Mapper, workers: int, 
             conn.close()
 
 
-def _days(survey: Corpus) -> set[str]:
-    return {f"{y:04d}-{m:02d}-{d:02d}" for (y, m, d), _ in survey.days}
-
-
 def _subset(survey: Corpus, days: set[str], undated: bool) -> Corpus:
     """The part of ``survey`` that holds ``days`` (ISO dates) and, if ``undated``, the files outside days."""
-    kept = [(day, folders) for day, folders in survey.days if f"{day[0]:04d}-{day[1]:02d}-{day[2]:02d}" in days]
+    kept = [(day, folders) for day, folders in survey.days if iso_day(day) in days]
     return Corpus(survey.root, kept, survey.undated if undated else [], survey.files)
 
 

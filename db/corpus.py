@@ -52,8 +52,8 @@ class Corpus:
         next to each other within one day, so a chunk can be parsed alone and still see them all.
         """
         run: list[CorpusFile] = []
-        for (year, month, day), folders in self.days:
-            date = f"{year:04d}-{month:02d}-{day:02d}"
+        for day, folders in self.days:
+            date = iso_day(day)
             found: list[CorpusFile] = []
             for directory, prefix in folders:
                 try:
@@ -176,6 +176,11 @@ def _count(directory: str, prefix: str, subdirectories: list[tuple[str, str]]) -
             files += 1
             markdown += entry.name.endswith(".md")
     return files, markdown
+
+
+def iso_day(day: Day) -> str:
+    """A day folder's date as ISO text (``2015-09-05``); an impossible one too (``2015-02-30``)."""
+    return f"{day[0]:04d}-{day[1]:02d}-{day[2]:02d}"
 
 
 def _day_of(directory: str) -> Day | None:

@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from . import SCHEMA_VERSION, rows
 from .contexts import segment_all
-from .corpus import Corpus, CorpusFile, Day, read_bytes
+from .corpus import Corpus, CorpusFile, Day, iso_day, read_bytes
 from .ids import context_ids, day_range
 from .models import Issue
 from .paths import PathError, split_path
@@ -92,7 +92,7 @@ def plan(survey: Corpus, conn: sqlite3.Connection, database: Path,
         found.days |= part.days
         found.undated |= part.undated
         found.touched += part.touched
-    listed = {_iso(day) for day, _ in survey.days}
+    listed = {iso_day(day) for day, _ in survey.days}
     found.days |= {day for (day,) in conn.execute("SELECT DISTINCT day FROM build_files WHERE day IS NOT NULL")
                    if day not in listed}  # days with no file left
     return found
@@ -104,7 +104,7 @@ def compare(task: Comparison) -> Plan:
     conn = sqlite3.connect(f"file:{quote(task.database)}?mode=ro", uri=True)
     try:
         if task.days:
-            first, last = _iso(task.days[0][0]), _iso(task.days[-1][0])
+            first, last = iso_day(task.days[0][0]), iso_day(task.days[-1][0])
             records = conn.execute("SELECT day, file, size, mtime_ns, digest FROM build_files"
                                    " WHERE day >= ? AND day <= ? ORDER BY day, place", (first, last))
         else:
@@ -114,17 +114,13 @@ def compare(task: Comparison) -> Plan:
     finally:
         conn.close()
     for day, folders in task.days:
-        date = _iso(day)
+        date = iso_day(day)
         if not _same(task.root, _found_in(folders), recorded.get(date, []), date, found.touched):
             found.days.add(date)
     if task.undated or (not task.days and recorded):
         now = {item.relative: _stat(f"{task.root}/{item.relative}") for item in task.undated}
         found.undated = not _same(task.root, now, recorded.get(None, []), None, found.touched)
     return found
-
-
-def _iso(day: Day) -> str:
-    return f"{day[0]:04d}-{day[1]:02d}-{day[2]:02d}"
 
 
 Seen = tuple[int, int, bool]  # size, mtime in ns, whether a regular file
