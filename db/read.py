@@ -77,6 +77,9 @@ class Reader:
                 f"{SCHEMA_VERSION}. Rebuild it with `newsgql build`."
             )
         self.fingerprint = self.meta.get("corpus_fingerprint", "")
+        # the file never changes while open: what it is is read once (``archive``)
+        first, last = self.conn.execute("SELECT min(date), max(date) FROM days").fetchone()
+        self._archive = {**self.meta, "first_date": first, "last_date": last}
         self.conn.set_progress_handler(self._check_deadline, 2000)
 
     def close(self) -> None:
@@ -278,9 +281,8 @@ class Reader:
         return {row["target_id"]: row["n"] for row in rows}
 
     def archive(self) -> dict[str, Any]:
-        """What the file is: its ``meta`` and its first and last day (read off the ``days`` key)."""
-        first, last = self.rows("SELECT min(date), max(date) FROM days")[0]
-        return {**self.meta, "first_date": first, "last_date": last}
+        """What the file is: its ``meta`` and its first and last day (read when it was opened)."""
+        return self._archive
 
     def explain(self, statement: str, params: Sequence[object] = ()) -> list[str]:
         """EXPLAIN QUERY PLAN details, for tests and ``bench`` to prove no scans on the hot path."""
