@@ -2,7 +2,7 @@
 
 How a request flows (``gql`` reads the database only, never the markdown corpus)::
 
-    HTTP  web/follow.py     FollowFile: which file (Archive) this request answers from, held open
+    HTTP  web/follow.py     FollowFile: which file (ServedFile) this request answers from, held open
            |                until it is answered; refuses all when the file was written over in place
           web/replay.py     GetReplay: an identical GET answered from memory, before anything else
            |
@@ -27,7 +27,7 @@ ids; ``limits`` holds every limit and cache bound; ``errors`` every error class 
 so keys are 16-byte digests of what they stand for).
 
 The caches, per server process. An open file never changes, so nothing expires; the server
-follows its path (``web/follow.py``): a new file renamed over it is a new ``Archive`` with empty
+follows its path (``web/follow.py``): a new file renamed over it is a new ``ServedFile`` with empty
 caches of its own (the first three rows), and its fingerprint and build time start every ETag.
 Requests still running finish on the old archive, which then goes, caches and all. The last four
 rows depend on query text and the schema only, never on the file, and are kept across files:

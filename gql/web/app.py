@@ -35,7 +35,7 @@ from .documents import Documents
 from .endpoint import GraphQLEndpoint
 from .feed import PATH as FEED_PATH
 from .feed import FeedEndpoint
-from .follow import Archive, Follower, FollowFile, state_of
+from .follow import Follower, FollowFile, ServedFile, state_of
 from .replay import GetReplay, ReplayCache
 
 STATIC = Path(str(files("gql") / "static"))
@@ -66,10 +66,10 @@ def create_app(
     limits = limits or Limits()
     schema = create_schema(limits, introspection=introspection)
 
-    def open_archive(path: Path) -> Archive:
+    def open_archive(path: Path) -> ServedFile:
         """One file's reader and executor; the schema (no data in it) serves every file."""
         reader = Reader(path)
-        return Archive(reader, Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache))
+        return ServedFile(reader, Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache))
 
     follower = Follower(db_path, open_archive, interval=follow_interval)
     sdl = schema.as_str() + "\n" if introspection else None

@@ -2,11 +2,11 @@
 another) is opened and answers new requests; a file written over in place is refused.
 
     FollowFile  ASGI middleware, outermost: each request takes the ``State`` once, at its start,
-     |          and answers from that state's ``Archive`` to its end: an answer is whole from one file
+     |          and answers from that state's ``ServedFile`` to its end: an answer is whole from one file
     Follower    the path and the state it is in; looks at the path's identity (``db.read.identity``:
      |          device, inode, size, times) every ``FOLLOW_INTERVAL`` (``watch``, from the app's
      |          lifespan, so an idle worker lets go of an old file too) and before a request if it is time
-    Archive     one open file and everything made from it: its Reader, Executor (response cache,
+    ServedFile  one open file and everything made from it: its Reader, Executor (response cache,
                 compiled plans), GET replay answers and ETag prefix. Never changed: replaced whole,
                 and closed once the last request that took it is done
 
@@ -49,7 +49,7 @@ log = logging.getLogger("uvicorn.error")  # beside uvicorn's own lines, under it
 SCOPE_KEY = "newsgql.state"
 
 
-class Archive:
+class ServedFile:
     """One open database file and everything made from it, for as long as requests use it."""
 
     def __init__(self, reader: Reader, executor: Executor) -> None:
@@ -96,7 +96,7 @@ class State:
     """What a request answers from: ``archive``, unless ``refused`` (then only ``/healthz`` reads its
     meta); ``problem``: why ``/healthz`` is 503 (None: the path holds ``archive``'s file, unchanged)."""
 
-    archive: Archive
+    archive: ServedFile
     problem: str | None = None
     refused: bool = False
 
@@ -104,7 +104,7 @@ class State:
 class Follower:
     """The served path and the state it is in, looked at again at most every ``interval`` seconds."""
 
-    def __init__(self, path: Path | str, open_archive: Callable[[Path], Archive], *,
+    def __init__(self, path: Path | str, open_archive: Callable[[Path], ServedFile], *,
                  interval: float = FOLLOW_INTERVAL) -> None:
         self.path, self.interval = Path(path), interval
         self._open = open_archive
@@ -114,7 +114,7 @@ class Follower:
         self._lock = threading.Lock()
 
     @property
-    def archive(self) -> Archive:
+    def archive(self) -> ServedFile:
         """The archive new requests answer from (or, refused, the one opened last)."""
         return self._state.archive
 

@@ -1,7 +1,7 @@
 """Identical GET requests answered straight from memory, in front of everything else.
 
 An open file never changes, so a finished GET answer that carried an ``ETag`` (no errors) is kept,
-in the cache of the file it came from (``gql.web.follow.Archive``: a new file starts empty), exactly
+in the cache of the file it came from (``gql.web.follow.ServedFile``: a new file starts empty), exactly
 as it was sent, headers and (possibly gzipped) body included, keyed by what can change
 it: the query string and the ``Accept``, ``Accept-Encoding`` and ``Origin`` headers. A repeat is
 answered without routing, middleware or GraphQL; ``If-None-Match`` gets its ``304`` here too.
