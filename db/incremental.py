@@ -49,7 +49,6 @@ class Plan:
     days: set[str] = field(default_factory=set)
     undated: bool = False
     touched: list[tuple[int, str | None, int]] = field(default_factory=list)  # (mtime_ns, day, place): same bytes
-    files: int = 0  # files in the corpus
 
 
 def usable(conn: sqlite3.Connection, corpus: Path) -> None:
@@ -83,7 +82,7 @@ def plan(survey: Corpus, conn: sqlite3.Connection, database: Path,
          run: Callable[[Callable[[Comparison], Plan], Iterable[Comparison]], Iterable[Plan]] = map) -> Plan:
     """Compare every file of ``survey`` with the previous build's record of it (``conn``, the file
     ``database``), runs of days side by side (``run``: a map over worker processes)."""
-    found = Plan(files=survey.files)
+    found = Plan()
     size = -(-len(survey.days) // PLAN_TASKS) or 1
     tasks = [Comparison(str(survey.root), str(database), survey.days[start:start + size], [])
              for start in range(0, len(survey.days), size)]
@@ -218,9 +217,9 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
     conn.execute("INSERT OR IGNORE INTO temp.touched_contexts SELECT context_id FROM event_contexts"
                  " WHERE event_id IN (SELECT id FROM temp.old_events)")
     _unindex(conn, "SELECT id FROM temp.old_events")
-    _count(conn, "build_lists", "text", "SELECT context_text, -count(*) FROM related"
+    _count(conn, "build_lists", "SELECT context_text, -count(*) FROM related"
            " WHERE event_id IN (SELECT id FROM temp.old_events) GROUP BY context_text")
-    _count(conn, "build_stories", "name", "SELECT story, -count(*) FROM events"
+    _count(conn, "build_stories", "SELECT story, -count(*) FROM events"
            " WHERE id IN (SELECT id FROM temp.old_events) AND story IS NOT NULL AND story != '' GROUP BY story")
     old_links = "SELECT id FROM related WHERE event_id IN (SELECT id FROM temp.old_events)"
     conn.execute(f"DELETE FROM related_contexts WHERE related_id IN ({old_links})")
@@ -252,9 +251,9 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
     conn.executemany("INSERT INTO build_days (day, digest) VALUES (?, ?)",
                      (row for result in results for row in result.days))
     rows.insert_issues(conn, issues)
-    _count(conn, "build_lists", "text", "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+    _count(conn, "build_lists", "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
            (json.dumps(list(texts.items())),))
-    _count(conn, "build_stories", "name", "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+    _count(conn, "build_stories", "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
            (json.dumps(list(names.items())),))
     conn.execute("CREATE TEMP TABLE new_events (id INTEGER PRIMARY KEY)")
     conn.execute("INSERT INTO temp.new_events SELECT id FROM events WHERE date IN (SELECT day FROM temp.redo_days)")
@@ -298,12 +297,15 @@ def _index(conn: sqlite3.Connection, ids: str) -> None:
                  f" SELECT id, title, body, context_names FROM events WHERE id IN ({ids})")
 
 
-def _count(conn: sqlite3.Connection, table: str, key: str, deltas: str, params: tuple[object, ...] = ()) -> None:
+#: What ``_count`` keeps per table: (key, count); a new list's split (``names``) is made by ``_resplit``.
+_COUNTED = {"build_lists": ("text", "links"), "build_stories": ("name", "events")}
+
+
+def _count(conn: sqlite3.Connection, table: str, deltas: str, params: tuple[object, ...] = ()) -> None:
     """Add ``deltas`` (a query of (key, delta)) to the counts of ``table``; a count of 0 goes."""
-    count = "links" if table == "build_lists" else "events"
-    extra = ", names" if table == "build_lists" else ""
-    value = ", '[]'" if table == "build_lists" else ""  # a new list's split is made by ``_resplit``
-    conn.execute(f"INSERT INTO {table} ({key}, {count}{extra}) SELECT * {value} FROM ({deltas}) WHERE true"
+    key, count = _COUNTED[table]
+    columns, values = (f"{key}, {count}, names", "*, '[]'") if table == "build_lists" else (f"{key}, {count}", "*")
+    conn.execute(f"INSERT INTO {table} ({columns}) SELECT {values} FROM ({deltas}) WHERE true"
                  f" ON CONFLICT ({key}) DO UPDATE SET {count} = {count} + excluded.{count}", params)
     conn.execute(f"DELETE FROM {table} WHERE {count} <= 0")
 
