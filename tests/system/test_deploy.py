@@ -14,9 +14,8 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -28,7 +27,7 @@ import pytest
 from db.build import build
 from db.sample import SAMPLE_DIR
 from tests.support.corpus_files import event_text, write
-from tests.support.launch import Server, free_port, launched, serve, stop
+from tests.support.launch import Server, free_port, launched, serve, stop, wait_for
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf.template"
 NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
@@ -241,13 +240,6 @@ def load(url: str, threads: int = 8, limit: int = 3000) -> Iterator[list[tuple[s
         finished.set()
         for worker in workers:
             worker.join(timeout=60)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def retried(nginx_prefix: Path) -> int:

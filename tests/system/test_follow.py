@@ -8,9 +8,8 @@ import os
 import shutil
 import sqlite3
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from gql.web.follow import etag_prefix
-from tests.support.launch import serve
+from tests.support.launch import serve, wait_for
 
 CLIENTS = 16
 SWAPS = "BCABC"  # the files renamed over the served one (A), in turn
@@ -80,13 +79,6 @@ def load(url: str, prefixes: dict[str, str]) -> Iterator[list[tuple[int, frozens
         finished.set()
         for thread in threads:
             thread.join(timeout=60)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 @pytest.mark.parametrize("executor", ["--compile", "--no-compile"])
