@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -23,7 +24,24 @@ class Kind(Enum):
     DATE = "date"  # a day; bound as ISO text
     TEXT = "text"  # one string
     NAMES = "names"  # a list of strings; bound as one JSON array
+    WORDS = "words"  # search words, the plain syntax of `search`; bound as an FTS5 expression
     ID = "id"  # a row id (internal filters only)
+
+
+#: Words of a plain search that are kept (each is a term FTS5 looks up).
+MAX_SEARCH_WORDS = 32
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def plain_match(text: str) -> str | None:
+    """What a search box sends -> an FTS5 expression that cannot be a syntax error: every word
+    quoted, the last one a prefix (it may be typed in part). None when the text has no words."""
+    words = _WORD.findall(text)[:MAX_SEARCH_WORDS]
+    if not words:
+        return None
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
 
 
 def domain_key(domain: str) -> str:
@@ -81,6 +99,11 @@ class Filter:
             return value
         if not isinstance(value, str):
             raise ValueError(f"{self.name}: not a string")
+        if self.kind is Kind.WORDS:
+            match = plain_match(value)
+            if match is None:
+                raise ValueError(f"{self.name}: no words to search for")
+            return match
         return self.normalize(value) if self.normalize else value
 
 
@@ -107,6 +130,9 @@ _CHANGED = ("(NOT EXISTS (SELECT 1 FROM builds b WHERE {known}) OR e.path IN (SE
 
 #: The fields of ``EventFilter``, in the order the schema lists them; all given must hold (AND).
 FILTERS: tuple[Filter, ...] = (
+    Filter("text", Kind.WORDS, "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {p})",
+           "Has these words in its title, body or context names, read as `search` reads its query (the last "
+           "word may be the start of one)."),
     Filter("dateFrom", Kind.DATE, "e.date >= {p}", "On or after this day."),
     Filter("dateTo", Kind.DATE, "e.date <= {p}", "On or before this day."),
     Filter("contextsAny", Kind.NAMES, f"e.id IN ({_NAMED})", "Has at least one."),
@@ -131,18 +157,62 @@ FILTERS_BY_NAME = {item.name: item for item in FILTERS}
 IN_CONTEXT = Filter("context", Kind.ID, "e.id IN (SELECT event_id FROM event_contexts WHERE context_id = {p})")
 
 
+def either(conditions: Sequence[str]) -> str:
+    """Events holding at least one of ``conditions`` (none: no event), as one list of ids: a page
+    walks it in id order from the cursor, where SQLite's OR optimisation would gather every match
+    of every branch and sort them. Parameters go in the order the conditions are given."""
+    if not conditions:
+        return "0"
+    return "e.id IN (" + " UNION ".join(f"SELECT e.id FROM events e WHERE {item}" for item in conditions) + ")"
+
+
+def neither(condition: str) -> str:
+    """Events ``condition`` does not hold for. NOT of an unknown (a NULL category compared) is
+    unknown; an event the condition does not hold for is one this holds for."""
+    return f"NOT coalesce({condition}, 0)"
+
+
 @dataclass(frozen=True)
 class Criteria:
-    """Which events a list holds: each filter given with its bound value (None: no filter)."""
+    """Which events a list holds: each filter given with its bound value, and the filters composed
+    with it (``EventFilter``'s ``and``, ``or`` and ``not``). Everything given must hold.
+
+    ``any_of`` is None when no ``or`` was given; an empty ``or`` holds for no event, as an
+    empty ``and`` holds for every one (the identities of OR and AND).
+    """
 
     bound: tuple[tuple[Filter, object], ...] = ()
+    all_of: tuple[Criteria, ...] = ()
+    any_of: tuple[Criteria, ...] | None = None
+    none_of: Criteria | None = None
 
     def where(self) -> tuple[str, list[object]]:
         """The condition on ``e`` (``1`` when empty) and its parameters, for ``?`` placeholders."""
         clauses = [item.clause("?") for item, _ in self.bound]
-        params = [parameter for item, parameter in self.bound for _ in range(item.uses)]
+        params: list[object] = [parameter for item, parameter in self.bound for _ in range(item.uses)]
+        for part in self.all_of:
+            clauses.append(part._nested(params))
+        if self.any_of is not None:
+            clauses.append(either([part._nested(params) for part in self.any_of]))
+        if self.none_of is not None:
+            clauses.append(neither(self.none_of._nested(params)))
         return (" AND ".join(clauses) or "1"), params
+
+    def _nested(self, params: list[object]) -> str:
+        where, own = self.where()
+        params.extend(own)
+        return f"({where})"
+
+    def also(self, other: Criteria) -> Criteria:
+        """These criteria and ``other`` both."""
+        return other if self.empty else self if other.empty else Criteria(all_of=(self, other))
 
     @property
     def empty(self) -> bool:
-        return not self.bound
+        """Holds for every event whatever the file holds (nothing given, or only empty ``and``s)."""
+        return (all(part.empty for part in self.all_of) and not self.bound and self.any_of is None
+                and self.none_of is None)
+
+
+#: The criteria of an unfiltered list.
+EVERY_EVENT = Criteria()

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from . import SCHEMA_VERSION, sql
 from .errors import DatabaseError, PathError, QueryTimeout, SearchSyntaxError
-from .filters import Criteria, domain_key
+from .filters import EVERY_EVENT, Criteria, domain_key
 from .paths import canonical_path
 from .sql import Keyset
 
@@ -35,9 +35,14 @@ STATEMENTS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("n
 
 EVENT_COLUMNS = sql.event_columns()
 
-#: Search hits with their event, rounded score and snippet, for one FTS5 expression (the first parameter).
-_HITS = sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank, {sql.SNIPPET} AS snippet",
-                        "?", with_events=True)
+
+
+def _hits(where: str) -> str:
+    """Search hits with their event, rounded score and snippet, for one FTS5 expression (the first
+    parameter), among the events holding ``where`` (its parameters next)."""
+    return sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank, {sql.SNIPPET} AS snippet",
+                           "?", with_events=True, where=where)
+
 
 #: One step of a related-graph walk from the events ``w`` (depth < ``?``), by direction: along links
 #: (``related(event_id, position)``), against them (``related(target_id)``), or both.
@@ -164,18 +169,23 @@ class Reader:
         where, params = criteria.where()
         return int(self.rows(sql.count_events(where), params)[0][0])
 
-    def search(self, match: str, *, first: int, offset: int) -> list[Row]:
-        """FTS5 ranked by bm25 (title weighted highest); ``match`` is an FTS5 expression."""
-        return self._fts(f"{_HITS} ORDER BY {sql.RANKED} LIMIT ? OFFSET ?", (match, first, offset))
+    def search(self, match: str, *, first: int, offset: int, criteria: Criteria = EVERY_EVENT) -> list[Row]:
+        """FTS5 ranked by bm25 (title weighted highest) among the events ``criteria`` holds;
+        ``match`` is an FTS5 expression."""
+        where, params = criteria.where()
+        return self._fts(f"{_hits(where)} ORDER BY {sql.RANKED} LIMIT ? OFFSET ?", (match, *params, first, offset))
 
-    def search_by_date(self, match: str, *, first: int, after: str | None, order: Keyset) -> list[Row]:
+    def search_by_date(self, match: str, *, first: int, after: str | None, order: Keyset,
+                       criteria: Criteria = EVERY_EVENT) -> list[Row]:
         """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
         so a word found in half the archive costs what a rare one costs (ranking must score every hit).
         """
-        return self._fts(f"{sql.hits_by_date(_HITS, order, '?')} LIMIT ?", (match, after, first))
+        where, params = criteria.where()
+        return self._fts(f"{sql.hits_by_date(_hits(where), order, '?')} LIMIT ?", (match, *params, after, first))
 
-    def count_search(self, match: str) -> int:
-        return int(self._fts(sql.count_hits("?"), (match,))[0][0])
+    def count_search(self, match: str, criteria: Criteria = EVERY_EVENT) -> int:
+        where, params = criteria.where()
+        return int(self._fts(sql.count_hits("?", where), (match, *params))[0][0])
 
     def _fts(self, statement: str, params: Sequence[object]) -> list[Row]:
         try:

@@ -125,10 +125,14 @@ OLDEST_FIRST = Keyset(newest_first=False)
 KEYSETS = {"NEWEST_FIRST": NEWEST_FIRST, "OLDEST_FIRST": OLDEST_FIRST}
 
 
+def also(where: str) -> str:
+    """`` AND where``, or nothing when ``where`` holds for every event (``1``)."""
+    return "" if where == "1" else f" AND {where}"
+
+
 def event_page(select: str, where: str, keyset: Keyset, cursor: str, limit: str) -> str:
     """A page of events ``e`` holding ``where``, after ``cursor``, in ``keyset`` order."""
-    matched = f" AND {where}" if where != "1" else ""
-    return (f"SELECT {select} FROM events e WHERE {keyset.after('e.id', cursor)}{matched}"
+    return (f"SELECT {select} FROM events e WHERE {keyset.after('e.id', cursor)}{also(where)}"
             f" ORDER BY {keyset.order('e.id')} LIMIT {limit}")
 
 
@@ -162,10 +166,11 @@ def rounded_rank(rank: str) -> str:
     return f"round({rank}, {RANK_DECIMALS})"
 
 
-def search_hits(select: str, match: str, *, with_events: bool) -> str:
-    """Hits ``f`` of the FTS5 expression ``match`` (a placeholder), joined to their events ``e`` if asked."""
-    joined = " JOIN events e ON e.id = f.rowid" if with_events else ""
-    return f"SELECT {select} FROM events_fts f{joined} WHERE {SEARCH_MATCH.format(p=match)}"
+def search_hits(select: str, match: str, *, with_events: bool, where: str = "1") -> str:
+    """Hits ``f`` of the FTS5 expression ``match`` (a placeholder) whose events ``e`` hold ``where``
+    (a filter), joined to their events if asked or filtered."""
+    joined = " JOIN events e ON e.id = f.rowid" if with_events or where != "1" else ""
+    return f"SELECT {select} FROM events_fts f{joined} WHERE {SEARCH_MATCH.format(p=match)}{also(where)}"
 
 
 def hits_by_date(hits: str, keyset: Keyset, cursor: str) -> str:
@@ -174,8 +179,11 @@ def hits_by_date(hits: str, keyset: Keyset, cursor: str) -> str:
     return f"{hits} AND {keyset.after('f.rowid', cursor)} ORDER BY {keyset.order('f.rowid')}"
 
 
-def count_hits(match: str) -> str:
-    return f"SELECT count(*) FROM events_fts WHERE events_fts MATCH {match}"
+def count_hits(match: str, where: str = "1") -> str:
+    """How many hits ``match`` has among the events holding ``where``."""
+    if where == "1":
+        return f"SELECT count(*) FROM events_fts WHERE events_fts MATCH {match}"
+    return f"SELECT count(*) FROM ({search_hits('1', match, with_events=True, where=where)})"
 
 
 # -- timeline ---------------------------------------------------------------------------------

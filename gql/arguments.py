@@ -9,11 +9,10 @@ document are also refused earlier, in validation (``gql.schema.rules``), with th
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from db.filters import Criteria, Filter, Kind
+from db.filters import FILTERS_BY_NAME, Criteria, Filter, Kind, plain_match
 from db.paths import PathError, canonical_path
 
 from . import cursors
@@ -21,15 +20,14 @@ from .errors import LimitExceeded, UserError
 from .limits import (
     DEFAULT_PAGE,
     MAX_FILTER_CONTEXTS,
+    MAX_FILTER_FIELDS,
+    MAX_FILTER_NESTING,
     MAX_GRAPH_DEPTH,
     MAX_GRAPH_NODES,
     MAX_OFFSET,
     MAX_PAGE,
     MAX_SEARCH_CHARS,
-    MAX_SEARCH_WORDS,
 )
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 #: Cursor kinds: an event's place in date order (its canonical path) and a place in a ranking.
 EVENT_CURSOR, RANK_CURSOR = "e", "s"
@@ -146,21 +144,12 @@ def check_name_count(count: int) -> None:
         raise LimitExceeded(f"at most {MAX_FILTER_CONTEXTS} contexts in a filter")
 
 
-def plain_match(text: str) -> str | None:
-    """What a search box sends -> an FTS5 expression that cannot be a syntax error: every word
-    quoted, the last one a prefix (it may be typed in part). None when the text has no words."""
-    words = _WORD.findall(text)[:MAX_SEARCH_WORDS]
-    if not words:
-        return None
-    quoted = [f'"{word}"' for word in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
-
-
 def filter_parameter(item: Filter, value: object) -> object | None:
     """One filter's value as bound, None when it narrows nothing; UserError when it is refused."""
     if item.kind is Kind.NAMES and isinstance(value, list | tuple):
         check_name_count(len(value))
+    if item.kind is Kind.WORDS and isinstance(value, str):
+        check_search_text(value)
     try:
         return item.parameter(value)
     except ValueError as exc:
@@ -171,3 +160,57 @@ def criteria(values: Mapping[Filter, object]) -> Criteria:
     """The criteria of a filter's fields (those given); each value checked by ``filter_parameter``."""
     bound = ((item, filter_parameter(item, value)) for item, value in values.items())
     return Criteria(tuple((item, parameter) for item, parameter in bound if parameter is not None))
+
+
+#: The fields of ``EventFilter`` that hold other filters: all of a list, any of a list, not one.
+AND, OR, NOT = "and", "or", "not"
+
+
+def check_filter_shape(given: Mapping[str, Any]) -> None:
+    """A filter (its fields by GraphQL name, nested filters as mappings) nests at most
+    ``MAX_FILTER_NESTING`` levels and gives at most ``MAX_FILTER_FIELDS`` fields in all.
+    Level by level, never recursion: a hostile filter costs its size, not the stack."""
+    level: list[Any] = [given]
+    fields = nesting = 0
+    while level:
+        nesting += 1
+        if nesting > MAX_FILTER_NESTING:
+            raise LimitExceeded(f"filter nested too deep: at most {MAX_FILTER_NESTING - 1} levels of and/or/not")
+        below: list[Any] = []
+        for item in level:
+            for name, value in item.items() if isinstance(item, Mapping) else ():
+                if value is None:
+                    continue
+                fields += 1
+                if fields > MAX_FILTER_FIELDS:
+                    raise LimitExceeded(f"filter too large: at most {MAX_FILTER_FIELDS} fields at all levels")
+                if name in (AND, OR):
+                    below.extend(value if isinstance(value, list | tuple) else [value])
+                elif name == NOT:
+                    below.append(value)
+        level = below
+
+
+def filter_criteria(given: Mapping[str, Any]) -> Criteria:
+    """The criteria of an ``EventFilter`` (its fields by GraphQL name; ``and``/``or`` lists and
+    ``not`` of the same), its shape and every value checked."""
+    check_filter_shape(given)
+    return _composed(given)
+
+
+def _composed(given: Mapping[str, Any]) -> Criteria:
+    own = criteria({FILTERS_BY_NAME[name]: value for name, value in given.items() if name in FILTERS_BY_NAME})
+    every, some, negated = given.get(AND), given.get(OR), given.get(NOT)
+    return Criteria(
+        own.bound,
+        all_of=tuple(_composed(part) for part in _listed(every)),
+        any_of=None if some is None else tuple(_composed(part) for part in _listed(some)),
+        none_of=None if negated is None else _composed(negated),
+    )
+
+
+def _listed(value: Any) -> list[Mapping[str, Any]]:
+    """A list of filters; one filter where a list goes is a list of one (GraphQL's input coercion)."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from db.filters import MAX_SEARCH_WORDS as MAX_SEARCH_WORDS  # words of a plain search kept: what the plain syntax means
+
 # -- arguments (checked in validation when written into the document, by ``gql.arguments`` otherwise)
 DEFAULT_PAGE = 20  # `first` when omitted
 MAX_PAGE = 100  # `first` at most
@@ -14,8 +16,9 @@ MAX_OFFSET = 100_000  # `offset` of contexts and publishers
 MAX_GRAPH_DEPTH = 6  # `relatedGraph(depth:)`
 MAX_GRAPH_NODES = 500  # `relatedGraph(limit:)`
 MAX_FILTER_CONTEXTS = 20  # names in one context list of a filter
+MAX_FILTER_NESTING = 5  # levels of a filter: the top one and four of `and`/`or`/`not` below it
+MAX_FILTER_FIELDS = 50  # fields given in one filter, at every level (each is a condition)
 MAX_SEARCH_CHARS = 500  # `search(query:)`
-MAX_SEARCH_WORDS = 32  # words of a plain search kept
 MAX_CURSOR_CHARS = 1024  # a cursor or global id: holds an event path (a file name is <= 255 bytes) or a context name
 
 # -- a document and its answer

@@ -6,12 +6,20 @@ an order, an interval, ``advanced``) and builds its value from ``db.sql`` and th
 
 from __future__ import annotations
 
-from graphql import BooleanValueNode, EnumValueNode, FieldNode, NullValueNode, ObjectValueNode, ValueNode
+from graphql import (
+    BooleanValueNode,
+    EnumValueNode,
+    FieldNode,
+    ListValueNode,
+    NullValueNode,
+    ObjectValueNode,
+    ValueNode,
+)
 
 from db import sql
-from db.filters import FILTERS_BY_NAME
+from db.filters import FILTERS_BY_NAME, either, neither
 
-from ..arguments import EVENT_CURSOR, RANK_CURSOR
+from ..arguments import AND, EVENT_CURSOR, NOT, OR, RANK_CURSOR
 from ..errors import Unsupported
 from . import binding
 from .connections import Page, connection
@@ -19,7 +27,7 @@ from .events import Builder, level
 from .json_sql import array
 
 EVENTS_ARGUMENTS = {"first", "after", "orderBy", "filter"}
-SEARCH_ARGUMENTS = {"query", "first", "after", "advanced", "orderBy"}
+SEARCH_ARGUMENTS = {"query", "first", "after", "advanced", "orderBy", "filter"}
 TIMELINE_ARGUMENTS = {"interval", "filter"}
 
 
@@ -52,19 +60,35 @@ def condition(b: Builder, node: ValueNode | None) -> str:
     """An ``EventFilter`` literal as a condition on ``e``; its values (or variables) are bound.
 
     The SQL has one shape per document: a value that would change it (an empty list, a null)
-    or be an error sends that request to the resolvers.
+    or be an error sends that request to the resolvers. ``and``, ``or`` and ``not`` compose as
+    ``db.filters.Criteria`` composes them (the document's shape, checked by validation, fixes them).
     """
     if node is None or isinstance(node, NullValueNode):
         return "1"
     if not isinstance(node, ObjectValueNode):
         raise Unsupported("filter from a variable")
-    clauses = []
+    clauses: list[str] = []
     for item in node.fields:
-        found = FILTERS_BY_NAME.get(item.name.value)
-        if found is None:
-            raise Unsupported(f"filter field {item.name.value}")
-        clauses.append(found.clause(b.params.argument(item.value, binding.filter_value(found))))
+        name, value = item.name.value, item.value
+        if isinstance(value, NullValueNode) and name in (AND, OR, NOT):
+            continue
+        if name == AND:
+            clauses.extend(f"({condition(b, part)})" for part in _filters(value))
+        elif name == OR:
+            clauses.append(either([f"({condition(b, part)})" for part in _filters(value)]))
+        elif name == NOT:
+            clauses.append(neither(f"({condition(b, value)})"))
+        else:
+            found = FILTERS_BY_NAME.get(name)
+            if found is None:
+                raise Unsupported(f"filter field {name}")
+            clauses.append(found.clause(b.params.argument(value, binding.filter_value(found))))
     return " AND ".join(clauses) or "1"
+
+
+def _filters(node: ValueNode) -> list[ValueNode]:
+    """The filters of an ``and`` or ``or``: a list, or one filter written where the list goes."""
+    return list(node.values) if isinstance(node, ListValueNode) else [node]
 
 
 def _enum(node: ValueNode | None, default: str) -> str:
@@ -103,12 +127,14 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
         raise Unsupported("advanced from a variable")
     order = _enum(arguments.get("orderBy"), "RELEVANCE")
     match = b.params.argument(arguments["query"], binding.search_text(advanced is not None and advanced.value))
+    where = condition(b, arguments.get("filter"))
     first = b.params.argument(arguments.get("first"), binding.first)
     wanted = {chosen.name.value for edges in b.json.selected(node, "SearchConnection")
               if edges.name.value == "edges" for chosen in b.json.selected(edges, "SearchEdge")}
     rank = "f.rank" if "rank" in wanted or order == "RELEVANCE" else "NULL"
     snippet = sql.SNIPPET if "snippet" in wanted else "NULL"
-    found = sql.search_hits(f"f.rowid AS id, {rank} AS rank, {snippet} AS snippet", match, with_events=False)
+    found = sql.search_hits(f"f.rowid AS id, {rank} AS rank, {snippet} AS snippet", match, with_events=False,
+                            where=where)
     if order == "RELEVANCE":
         offset = b.params.argument(arguments.get("after"), binding.after_rank)
         hits, skip, earlier = f"{found} ORDER BY {sql.RANKED}", f" OFFSET {offset}", f"{offset} > 0"
@@ -124,7 +150,7 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
         connection="SearchConnection", edge="SearchEdge",
         rows=lambda limit: f"SELECT id, rank, snippet, {place} FROM ({hits} LIMIT {limit}{skip})",
         columns="id, rank, snippet, n", position="n", direction="ASC", cursor=cursor, earlier=earlier,
-        total=f"({sql.count_hits(match)})", first=first,
+        total=f"({sql.count_hits(match, where)})", first=first,
         scalars={"rank": sql.rounded_rank("{e}.rank"), "snippet": "{e}.snippet"},
     ))
 

@@ -8,6 +8,7 @@ come from that one declaration.
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 import re
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -56,26 +57,48 @@ class Interval(Enum):
     YEAR = BUCKET_WIDTHS["YEAR"]
 
 
-_TYPES: dict[Kind, Any] = {Kind.DATE: dt.date | None, Kind.TEXT: str | None, Kind.NAMES: list[str] | None}
+_TYPES: dict[Kind, Any] = {Kind.DATE: dt.date | None, Kind.TEXT: str | None, Kind.NAMES: list[str] | None,
+                          Kind.WORDS: str | None}
+#: The fields that compose filters: (GraphQL name, its type, description).
+_COMPOSING = (
+    (arguments.AND, "list[EventFilter] | None", "Every one of these holds (`and: []` holds for every event)."),
+    (arguments.OR, "list[EventFilter] | None", "At least one of these holds (`or: []` holds for none)."),
+    (arguments.NOT, "EventFilter | None", "This filter does not hold."),
+)
 
 
 def _attribute(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """The Python attribute of a field: snake case, and ``and_`` for the keyword ``and``."""
+    attribute = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return f"{attribute}_" if keyword.iskeyword(attribute) else attribute
+
+
+def _given(self: Any) -> dict[str, Any]:
+    """The fields given, by GraphQL name; nested filters as the same mappings."""
+    given: dict[str, Any] = {item.name: getattr(self, _attribute(item.name)) for item in FILTERS}
+    for name, _, _ in _COMPOSING:
+        value = getattr(self, _attribute(name))
+        given[name] = [part.given() for part in value] if isinstance(value, list) else (
+            value.given() if value is not None else None)
+    return given
 
 
 def _criteria(self: Any) -> Criteria:
-    """Which events this filter holds (its values checked as the compiled path checks them)."""
-    return arguments.criteria({item: getattr(self, _attribute(item.name)) for item in FILTERS})
+    """Which events this filter holds (its values and shape checked as the compiled path checks them)."""
+    return arguments.filter_criteria(self.given())
 
 
 def _event_filter() -> type:
-    namespace: dict[str, Any] = {"__annotations__": {}, "criteria": _criteria}
-    for item in FILTERS:
-        attribute = _attribute(item.name)
-        namespace["__annotations__"][attribute] = _TYPES[item.kind]
-        namespace[attribute] = strawberry.field(default=None, name=item.name, description=item.description)
+    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": __name__, "criteria": _criteria,
+                                 "given": _given}
+    fields = [(item.name, _TYPES[item.kind], item.description) for item in FILTERS] + list(_COMPOSING)
+    for name, annotation, description in fields:
+        attribute = _attribute(name)
+        namespace["__annotations__"][attribute] = annotation
+        namespace[attribute] = strawberry.field(default=None, name=name, description=description)
     return strawberry.input(type("EventFilter", (), namespace),
-                            description="Narrows an event list; every field given must hold (AND).")
+                            description="Narrows an event list; every field given must hold (AND), and "
+                            "`and`, `or` and `not` compose filters.")
 
 
 if TYPE_CHECKING:
@@ -83,5 +106,12 @@ if TYPE_CHECKING:
         """What type checkers see of the generated input type."""
 
         def criteria(self) -> Criteria: ...
+
+        def given(self) -> dict[str, Any]: ...
 else:
     EventFilter = _event_filter()
+
+
+def criteria_of(filter: EventFilter | None) -> Criteria:
+    """The criteria of an ``EventFilter`` argument; every event when none was given."""
+    return filter.criteria() if filter is not None else Criteria()

@@ -7,13 +7,11 @@ from typing import Annotated
 
 import strawberry
 
-from db.filters import Criteria
-
 from .. import arguments, cursors
 from ..arguments import page_size
 from ..errors import UserError
 from .context import Info
-from .inputs import EventFilter, EventOrder, Interval, SearchOrder
+from .inputs import EventFilter, EventOrder, Interval, SearchOrder, criteria_of
 from .search import SearchConnection, search
 from .types import (
     Archive,
@@ -61,10 +59,10 @@ class Query:
         filter: EventFilter | None = None,
         order_by: EventOrder | None = None,
     ) -> EventConnection:
-        return event_connection(info, _criteria(filter), first, after, order_by or EventOrder.NEWEST_FIRST)
+        return event_connection(info, criteria_of(filter), first, after, order_by or EventOrder.NEWEST_FIRST)
 
     @strawberry.field(description="Full-text search over titles, bodies and context names, best first unless "
-                      "`orderBy` says otherwise.")
+                      "`orderBy` says otherwise; `filter` narrows the hits as it narrows `events`.")
     def search(
         self,
         info: Info,
@@ -75,8 +73,9 @@ class Query:
             description="Read `query` as an FTS5 expression (AND, OR, NEAR, \"phrases\", prefix*)."
         )] = False,
         order_by: SearchOrder | None = None,
+        filter: EventFilter | None = None,
     ) -> SearchConnection:
-        return search(info, query, first, after, advanced, order_by or SearchOrder.RELEVANCE)
+        return search(info, query, criteria_of(filter), first, after, advanced, order_by or SearchOrder.RELEVANCE)
 
     @strawberry.field(description="A context (topic) by exact name.")
     def context(self, info: Info, name: str) -> Context | None:
@@ -92,7 +91,7 @@ class Query:
     @strawberry.field(description="Number of events per day, month or year, optionally filtered.")
     def timeline(self, info: Info, interval: Interval = Interval.MONTH,
                  filter: EventFilter | None = None) -> list[TimelineBucket]:
-        return timeline(info, _criteria(filter), interval)
+        return timeline(info, criteria_of(filter), interval)
 
     @strawberry.field(description="One day with its events grouped by category; null if it has none.")
     def day(self, info: Info, date: dt.date) -> Day | None:
@@ -129,6 +128,3 @@ class Query:
         rows = info.context.reader.publishers(first=page_size(first), offset=arguments.offset(offset), domain=domain)
         return [Publisher(name=row["name"], domain=row["domain"], event_count=row["event_count"]) for row in rows]
 
-
-def _criteria(filter: EventFilter | None) -> Criteria:
-    return filter.criteria() if filter is not None else Criteria()

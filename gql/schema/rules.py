@@ -26,10 +26,12 @@ from graphql import (
     IntValueNode,
     ListValueNode,
     ObjectFieldNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
     ValidationRule,
+    value_from_ast_untyped,
 )
 
 from db.filters import FILTERS, Kind
@@ -38,6 +40,7 @@ from ..arguments import (
     EVENT_CURSOR,
     RANGES,
     RANK_CURSOR,
+    check_filter_shape,
     check_name_count,
     check_search_text,
     cursor_value,
@@ -48,6 +51,7 @@ from ..limits import MAX_COST, MAX_GRAPH_NODES, MAX_PAGE
 
 CURSOR_KINDS = {"search": (RANK_CURSOR, EVENT_CURSOR)}  # by rank or by date; every other `after` is an event's
 NAME_LISTS = {item.name for item in FILTERS if item.kind is Kind.NAMES}
+SEARCH_WORDS = {item.name for item in FILTERS if item.kind is Kind.WORDS}
 
 
 class ArgumentLimits(ValidationRule):
@@ -71,13 +75,21 @@ class ArgumentLimits(ValidationRule):
                 check_search_text(value.value)
             except UserError as exc:
                 self._error(exc.message, node)
-
-    def enter_object_field(self, node: ObjectFieldNode, *_args: Any) -> None:
-        if node.name.value in NAME_LISTS and isinstance(node.value, ListValueNode):
-            try:
-                check_name_count(len(node.value.values))
+        elif name == "filter" and isinstance(value, ObjectValueNode):
+            try:  # variables inside count as given; their values are checked by the resolvers
+                check_filter_shape(value_from_ast_untyped(value, {}))
             except UserError as exc:
                 self._error(exc.message, node)
+
+    def enter_object_field(self, node: ObjectFieldNode, *_args: Any) -> None:
+        name, value = node.name.value, node.value
+        try:
+            if name in NAME_LISTS and isinstance(value, ListValueNode):
+                check_name_count(len(value.values))
+            elif name in SEARCH_WORDS and isinstance(value, StringValueNode):
+                check_search_text(value.value)
+        except UserError as exc:
+            self._error(exc.message, node)
 
     def _field_name(self) -> str:
         parent, field = self.context.get_parent_type(), self.context.get_field_def()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import strawberry
 
 from db.errors import SearchSyntaxError
+from db.filters import Criteria
 from db.read import Reader, Row
 from db.sql import SNIPPET_TEXT_CHARS, Keyset
 
@@ -47,18 +48,19 @@ class SearchConnection:
         return self._count()
 
 
-def search(info: Info, text: str, first: int | None, after: str | None, advanced: bool,
+def search(info: Info, text: str, criteria: Criteria, first: int | None, after: str | None, advanced: bool,
            order: SearchOrder) -> SearchConnection:
-    """The page of hits of ``text`` (plain words, or an FTS5 expression when ``advanced``)."""
+    """The page of hits of ``text`` (plain words, or an FTS5 expression when ``advanced``) among
+    the events ``criteria`` holds."""
     match = search_match(text, advanced)
     size = page_size(first)
     reader = info.context.reader
     try:
         keyset = order.keyset
         if keyset is None:
-            edges, more, previous = _ranked_hits(reader, match, size, after)
+            edges, more, previous = _ranked_hits(reader, match, criteria, size, after)
         else:
-            edges, more, previous = _dated_hits(reader, match, size, after, keyset)
+            edges, more, previous = _dated_hits(reader, match, criteria, size, after, keyset)
     except SearchSyntaxError as exc:
         raise UserError(str(exc)) from None
     return SearchConnection(
@@ -67,32 +69,34 @@ def search(info: Info, text: str, first: int | None, after: str | None, advanced
             has_next_page=more, has_previous_page=previous,
             start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
         ),
-        _count=lambda: _count_hits(reader, match) if match else 0,
+        _count=lambda: _count_hits(reader, match, criteria) if match else 0,
     )
 
 
 Hits = tuple[list[SearchEdge], bool, bool]  # edges, has next page, has previous page
 
 
-def _ranked_hits(reader: Reader, match: str | None, size: int, after: str | None) -> Hits:
+def _ranked_hits(reader: Reader, match: str | None, criteria: Criteria, size: int, after: str | None) -> Hits:
     """A page of hits by rank; the cursor is the hit's place in the ranking."""
     offset = rank_cursor(after) + 1 if after else 0
-    rows = reader.search(match, first=size + 1, offset=offset) if size and match else []
+    rows = reader.search(match, first=size + 1, offset=offset, criteria=criteria) if size and match else []
     edges = [SearchEdge.from_row(cursors.encode(RANK_CURSOR, offset + index), row)
              for index, row in enumerate(rows[:size])]
     return edges, len(rows) > size, offset > 0
 
 
-def _dated_hits(reader: Reader, match: str | None, size: int, after: str | None, keyset: Keyset) -> Hits:
+def _dated_hits(reader: Reader, match: str | None, criteria: Criteria, size: int, after: str | None,
+                keyset: Keyset) -> Hits:
     """A page of hits in date order; the cursor is the event's path, a keyset like `events`."""
     after_path = dated_cursor(after) if after else None
-    rows = reader.search_by_date(match, first=size + 1, after=after_path, order=keyset) if size and match else []
+    rows = (reader.search_by_date(match, first=size + 1, after=after_path, order=keyset, criteria=criteria)
+            if size and match else [])
     edges = [SearchEdge.from_row(cursors.encode(EVENT_CURSOR, row["path"]), row) for row in rows[:size]]
     return edges, len(rows) > size, after_path is not None
 
 
-def _count_hits(reader: Reader, match: str) -> int:
+def _count_hits(reader: Reader, match: str, criteria: Criteria) -> int:
     try:
-        return reader.count_search(match)
+        return reader.count_search(match, criteria)
     except SearchSyntaxError as exc:
         raise UserError(str(exc)) from None

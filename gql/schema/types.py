@@ -13,7 +13,7 @@ from db.read import Row
 from .. import cursors
 from ..arguments import EVENT_CURSOR, event_cursor, in_range, page_size
 from .context import Info
-from .inputs import EventOrder, GraphDirection, Interval
+from .inputs import EventFilter, EventOrder, GraphDirection, Interval, criteria_of
 
 
 @strawberry.interface(description="An object with a global id, refetchable with `node(id:)`.")
@@ -100,17 +100,18 @@ class Context(Node):
         return cls(id=strawberry.ID(cursors.node_id("Context", row["name"])), _pk=row["id"],
                    name=row["name"], event_count=row["event_count"] or 0)
 
-    @strawberry.field(description="Events with this context, newest first.")
+    @strawberry.field(description="Events with this context, newest first; `filter` narrows them further.")
     def events(self, info: Info, first: int | None = None, after: str | None = None,
-               order_by: EventOrder | None = None) -> EventConnection:
-        return event_connection(info, self._criteria(), first, after, order_by or EventOrder.NEWEST_FIRST)
+               order_by: EventOrder | None = None, filter: EventFilter | None = None) -> EventConnection:
+        return event_connection(info, self._criteria(filter), first, after, order_by or EventOrder.NEWEST_FIRST)
 
-    @strawberry.field(description="Events with this context per day, month or year.")
-    def timeline(self, info: Info, interval: Interval = Interval.MONTH) -> list[TimelineBucket]:
-        return timeline(info, self._criteria(), interval)
+    @strawberry.field(description="Events with this context per day, month or year; `filter` narrows them.")
+    def timeline(self, info: Info, interval: Interval = Interval.MONTH,
+                 filter: EventFilter | None = None) -> list[TimelineBucket]:
+        return timeline(info, self._criteria(filter), interval)
 
-    def _criteria(self) -> Criteria:
-        return Criteria(((IN_CONTEXT, self._pk),))
+    def _criteria(self, filter: EventFilter | None) -> Criteria:
+        return Criteria(((IN_CONTEXT, self._pk),)).also(criteria_of(filter))
 
     @strawberry.field(description="Contexts that appear on the same events, most shared first.")
     def co_occurring(self, info: Info, first: int | None = 10) -> list[ContextCount]:

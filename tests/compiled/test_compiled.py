@@ -68,6 +68,17 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      "title related { path event { path sources { url } } } } } } } } } } }", {}),
     ("{ events(first: 8) { edges { node { related { event { title related { event { related { event { "
      "title } } } } } } } } } }", {}),
+    # composed filters, the text filter and a filtered search
+    ('query($c: [String!]) { events(first: 9, filter: {or: [{contextsAny: $c}, {category: "Law and crime"}], '
+     'not: {dateFrom: "2016-01-01"}, and: [{text: "police"}, {}]}) { totalCount edges { node { path } } } '
+     'n: events(filter: {or: [], and: []}) { totalCount } t: timeline(interval: YEAR, filter: {not: {not: '
+     '{contextsAll: $c}}}) { bucket count } }', {"c": ["Syria"]}),
+    ('query($w: String) { events(first: 4, filter: {text: $w, or: {category: "Armed conflicts and attacks"}}) '
+     '{ totalCount edges { cursor node { path } } } }', {"w": "attack"}),
+    ('query($w: String!) { search(query: $w, first: 4, filter: {dateFrom: "2015-09-05", not: {category: '
+     '"Law and crime"}}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor rank snippet node { path '
+     'category } } } s: search(query: $w, orderBy: OLDEST_FIRST, first: 3, filter: {contextsAny: ["Syria"]}) '
+     '{ totalCount edges { cursor node { date } } } }', {"w": "syria"}),
     # fields the compiler does not know: it declines, the resolvers answer
     ("query($p: String!) { archive { eventCount firstDate resolvedShare } event(path: $p) { linkedFromCount "
      "relatedGraph(depth: 1, direction: BOTH) { nodes { depth event { path linkedFromCount } } } } }", {}),

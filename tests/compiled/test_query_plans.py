@@ -27,6 +27,11 @@ HOT = {
                '{ edges { node { title } } } }'),
     "search": '{ search(query: "migrant") { edges { node { title } } } }',
     "timeline_ctx": '{ timeline(filter: {contextsAny: ["Syria", "Syrian civil war"]}) { bucket count } }',
+    "or": ('{ events(first: 10, filter: {or: [{contextsAny: ["Syria"]}, {contextsAny: ["Russia"]}]}) '
+           '{ totalCount edges { node { title } } } }'),
+    "text": '{ events(first: 10, filter: {text: "migrant", dateFrom: "2015-09-03"}) { edges { node { title } } } }',
+    "search_filtered": ('{ search(query: "syria", filter: {contextsAny: ["Russia"]}) { totalCount '
+                        "edges { node { title } } } }"),
     "search_newest": ('{ search(query: "migrant", orderBy: NEWEST_FIRST, after: "' + sample_cursor(90) + '") '
                       "{ totalCount edges { node { title } } pageInfo { hasNextPage endCursor } } }"),
 }
@@ -46,7 +51,8 @@ async def test_hot_statements_use_indexes(sample_db: Path, name: str) -> None:
     requests = await trace(sample_db, HOT[name], {"p": path}, times=2)
     selects = [(s, plan) for request in requests for s, plan in zip(request.statements, request.plans, strict=True)]
     assert selects
-    if name in ("Q1", "Q2", "Q3", "page", "deep", "search_newest", "filter", "timeline_ctx"):
+    if name in ("Q1", "Q2", "Q3", "page", "deep", "search_newest", "filter", "timeline_ctx", "or", "text",
+                "search_filtered"):
         assert any("SELECT json_object(" in s for s, _ in selects)  # the compiled statement too
     schema = sqlite3.connect(sample_db)
     tables = {row[0] for row in schema.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

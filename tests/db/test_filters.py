@@ -16,8 +16,8 @@ from tests.support.rows import ids
 def test_filter_names_are_unique_and_every_condition_takes_its_value() -> None:
     names = [item.name for item in FILTERS]
     assert len(names) == len(set(names)) == len(FILTERS_BY_NAME)
-    assert names == ["dateFrom", "dateTo", "contextsAny", "contextsAll", "contextsNone", "category", "publisher",
-                     "domain", "changedSince", "changedAfter"]
+    assert names == ["text", "dateFrom", "dateTo", "contextsAny", "contextsAll", "contextsNone", "category",
+                     "publisher", "domain", "changedSince", "changedAfter"]
     for item in (*FILTERS, IN_CONTEXT):
         assert "{p}" in item.condition, item.name
         assert "?" not in item.condition, item.name
@@ -30,7 +30,7 @@ def test_filters_in_the_schema_order() -> None:
     schema = (Path(__file__).resolve().parents[2] / "schema.graphql").read_text(encoding="utf-8")
     block = schema.split("input EventFilter {", 1)[1].split("}", 1)[0]
     fields = [line.split(":")[0].strip() for line in block.splitlines() if ":" in line and '"' not in line]
-    assert fields == [item.name for item in FILTERS]
+    assert fields == [item.name for item in FILTERS] + ["and", "or", "not"]  # then the composing fields
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
@@ -68,12 +68,39 @@ def test_the_context_filter(conn: sqlite3.Connection) -> None:
 
 def test_filter_kinds() -> None:
     assert {item.name: item.kind for item in FILTERS} == {
-        "dateFrom": Kind.DATE, "dateTo": Kind.DATE, "contextsAny": Kind.NAMES, "contextsAll": Kind.NAMES,
-        "contextsNone": Kind.NAMES, "category": Kind.TEXT, "publisher": Kind.TEXT, "domain": Kind.TEXT,
-        "changedSince": Kind.TEXT, "changedAfter": Kind.TEXT}
+        "text": Kind.WORDS, "dateFrom": Kind.DATE, "dateTo": Kind.DATE, "contextsAny": Kind.NAMES,
+        "contextsAll": Kind.NAMES, "contextsNone": Kind.NAMES, "category": Kind.TEXT, "publisher": Kind.TEXT,
+        "domain": Kind.TEXT, "changedSince": Kind.TEXT, "changedAfter": Kind.TEXT}
     assert IN_CONTEXT.kind is Kind.ID
 
 
 def test_domain_key() -> None:
     assert domain_key("WWW.Example.COM") == "example.com"
     assert domain_key("news.bbc.co.uk") == "news.bbc.co.uk"
+
+
+def test_not_holds_where_its_filter_is_unknown(conn: sqlite3.Connection) -> None:
+    """``not: {category: X}`` holds for an event with no category: SQL's NULL is not "maybe"."""
+    category = FILTERS_BY_NAME["category"]
+    where, params = Criteria(none_of=Criteria(((category, "Armed conflicts and attacks"),))).where()
+    count = conn.execute(f"SELECT count(*) FROM events e WHERE {where}", params).fetchone()[0]
+    [(total, conflicts, uncategorised)] = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE category = 'Armed conflicts and attacks'),"
+        " count(*) FILTER (WHERE category IS NULL) FROM events").fetchall()
+    assert uncategorised > 0 and conflicts > 0
+    assert count == total - conflicts
+
+
+def test_composed_parameters_follow_their_placeholders(conn: sqlite3.Connection) -> None:
+    """Each nested filter's values bind in the order its placeholders are written."""
+    date_from, category = FILTERS_BY_NAME["dateFrom"], FILTERS_BY_NAME["category"]
+    composed = Criteria(((date_from, "2015-09-05"),), any_of=(
+        Criteria(((category, "Law and crime"),)), Criteria(none_of=Criteria(((date_from, "2015-09-10"),)))))
+    where, params = composed.where()
+    assert params == ["2015-09-05", "Law and crime", "2015-09-10"]
+    found = conn.execute(f"SELECT count(*) FROM events e WHERE {where}", params).fetchone()[0]
+    assert found == conn.execute(
+        "SELECT count(*) FROM events WHERE date >= '2015-09-05' AND (category = 'Law and crime'"
+        " OR date < '2015-09-10')").fetchone()[0] > 0
+    assert Criteria(any_of=()).where() == ("0", [])
+    assert Criteria(all_of=(Criteria(),)).empty and not Criteria(any_of=()).empty

@@ -126,7 +126,7 @@ async def test_unknown_parameter_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.get("/feed.atom?contexts=Syria&first=2")
     assert response.status_code == 400 and response.headers["cache-control"] == "no-store"
     assert response.headers["content-type"].startswith("text/plain")
-    assert response.text.startswith("unknown parameter 'contexts'; a feed takes: dateFrom, dateTo, contextsAny")
+    assert response.text.startswith("unknown parameter 'contexts'; a feed takes: text, dateFrom, dateTo, contextsAny")
 
 
 @pytest.mark.parametrize(("query", "message"), [
