@@ -14,6 +14,7 @@ MAX_OFFSET = 100_000  # `offset` of contexts and publishers
 MAX_GRAPH_DEPTH = 6  # `relatedGraph(depth:)`
 MAX_GRAPH_NODES = 500  # `relatedGraph(limit:)`
 MAX_FILTER_CONTEXTS = 20  # names in one context list of a filter
+MAX_WINDOW_DAYS = 366  # `trending(dateFrom:, dateTo:)`: days of the window, both ends included
 MAX_SEARCH_CHARS = 500  # `search(query:)`
 MAX_SEARCH_WORDS = 32  # words of a plain search kept
 MAX_CURSOR_CHARS = 1024  # a cursor or global id: holds an event path (a file name is <= 255 bytes) or a context name
