@@ -21,8 +21,9 @@ COLUMNS = "value, name, count, extra"
 
 @dataclass(frozen=True)
 class Facet:
-    """One way to count a set of events: ``grouped`` gives rows (``COLUMNS``) per value
-    of the events whose id is in ``ids`` (a query); ``narrow`` is a further condition on the rows."""
+    """One way to count a set of events: ``grouped`` gives rows (``COLUMNS``) per value of the
+    events ``ids`` (a query of distinct ids, the outer loop of each join: it is the smaller side);
+    ``narrow`` is a further condition on the rows."""
 
     name: str
     grouped: str  # with ``{ids}`` and ``{narrow}``
@@ -33,17 +34,21 @@ class Facet:
 
 #: Contexts of the set, through the index on ``event_contexts(event_id, context_id)``.
 CONTEXTS = Facet("contexts", "SELECT c.id AS value, c.name AS name, n.count AS count, c.event_count AS extra"
-                 " FROM (SELECT ec.context_id, count(*) AS count FROM event_contexts ec WHERE ec.event_id IN ({ids})"
-                 " GROUP BY ec.context_id) n JOIN contexts c ON c.id = n.context_id WHERE {narrow}")
+                 " FROM (SELECT ec.context_id, count(*) AS count FROM ({ids}) AS m"
+                 " CROSS JOIN event_contexts ec ON ec.event_id = m.id GROUP BY ec.context_id) n"
+                 " JOIN contexts c ON c.id = n.context_id WHERE {narrow}")
 #: Source names, each counted once per event that cites it; ``extra`` is the least of its hosts.
-PUBLISHERS = Facet("publishers", "SELECT name AS value, name, count(DISTINCT event_id) AS count, min(domain) AS extra"
-                   " FROM sources WHERE event_id IN ({ids}) AND {narrow} GROUP BY name")
+PUBLISHERS = Facet("publishers", "SELECT s.name AS value, s.name AS name, count(DISTINCT s.event_id) AS count,"
+                   " min(s.domain) AS extra FROM ({ids}) AS m CROSS JOIN sources s ON s.event_id = m.id"
+                   " WHERE {narrow} GROUP BY s.name")
 #: Source hosts (without ``www.``), each counted once per event.
-DOMAINS = Facet("domains", "SELECT domain AS value, domain AS name, count(DISTINCT event_id) AS count, NULL AS extra"
-                " FROM sources WHERE event_id IN ({ids}) AND domain IS NOT NULL AND {narrow} GROUP BY domain")
+DOMAINS = Facet("domains", "SELECT s.domain AS value, s.domain AS name, count(DISTINCT s.event_id) AS count,"
+                " NULL AS extra FROM ({ids}) AS m CROSS JOIN sources s ON s.event_id = m.id"
+                " WHERE s.domain IS NOT NULL AND {narrow} GROUP BY s.domain")
 #: Day-page categories; events with none are not counted.
-CATEGORIES = Facet("categories", "SELECT category AS value, category AS name, count(*) AS count, NULL AS extra"
-                   " FROM events WHERE id IN ({ids}) AND category IS NOT NULL AND {narrow} GROUP BY category")
+CATEGORIES = Facet("categories", "SELECT e.category AS value, e.category AS name, count(*) AS count, NULL AS extra"
+                   " FROM ({ids}) AS m CROSS JOIN events e ON e.id = m.id"
+                   " WHERE e.category IS NOT NULL AND {narrow} GROUP BY e.category")
 #: The ISO year of a day given by its ordinal (``julianday`` of ordinal 1, 0001-01-01, is 1721425.5).
 _YEAR = "substr(date(1721424.5 + day), 1, 4)"
 #: Years, from the day of each id (``db.ids``: an id's high bits are its day's ordinal), so no row
