@@ -274,6 +274,7 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary, root: Path, target:
     )
     conn.execute("UPDATE contexts SET event_count = 0 WHERE event_count IS NULL")
     conn.execute(rows.DAYS.format(where="1"))
+    rows.add_facet_counts(conn, "SELECT id FROM events")
     conn.execute(rows.CONTEXT_NAMES.format(where="1"))
     conn.execute("COMMIT")
     db = sqlite_utils.Database(conn)

@@ -217,6 +217,7 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
     conn.execute("INSERT OR IGNORE INTO temp.touched_contexts SELECT context_id FROM event_contexts"
                  " WHERE event_id IN (SELECT id FROM temp.old_events)")
     _unindex(conn, "SELECT id FROM temp.old_events")
+    rows.add_facet_counts(conn, "SELECT id FROM temp.old_events", -1)
     _count(conn, "build_lists", "SELECT context_text, -count(*) FROM related"
            " WHERE event_id IN (SELECT id FROM temp.old_events) GROUP BY context_text")
     _count(conn, "build_stories", "SELECT story, -count(*) FROM events"
@@ -258,6 +259,7 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
     conn.execute("CREATE TEMP TABLE new_events (id INTEGER PRIMARY KEY)")
     conn.execute("INSERT INTO temp.new_events SELECT id FROM events WHERE date IN (SELECT day FROM temp.redo_days)")
     conn.execute(rows.ELSEWHERE_CATEGORIES.format(where="id IN (SELECT id FROM temp.new_events)"))
+    rows.add_facet_counts(conn, "SELECT id FROM temp.new_events")
     conn.execute(rows.DAYS.format(where="date IN (SELECT day FROM temp.redo_days)"))
     _relink(conn, plan.days)
     _resplit(conn)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import SCHEMA_VERSION, sql
+from . import SCHEMA_VERSION, facets, sql
 from .errors import DatabaseError, PathError, QueryTimeout, SearchSyntaxError
 from .filters import EVERY_EVENT, Criteria, domain_key
 from .paths import canonical_path
@@ -53,6 +53,8 @@ _AGAINST = "SELECT r.event_id, w.depth + 1 FROM walk w JOIN related r ON r.targe
 #: loop (CROSS JOIN): walking events newest first until enough match would read years of them.
 ON_THIS_DAY = ("SELECT {columns} FROM days d CROSS JOIN events e ON e.date = d.date"
                " WHERE substr(d.date, 6) = ? ORDER BY e.id DESC LIMIT ?")
+SEARCH_SYNTAX = ('invalid search expression: use words, "phrases", AND, OR, NOT, NEAR(a b), prefix* '
+                 "and parentheses (SQLite FTS5 syntax)")
 GRAPH_STEPS = {"OUTGOING": _ALONG, "INCOMING": _AGAINST, "BOTH": f"{_ALONG} UNION {_AGAINST}"}
 
 __all__ = ["DEADLINE", "EVENT_COLUMNS", "STATEMENTS", "Criteria", "FileIdentity", "Keyset", "QueryTimeout", "Reader",
@@ -85,6 +87,9 @@ class Reader:
         # the file never changes while open: what it is is read once (``archive``)
         first, last = self.conn.execute("SELECT min(date), max(date) FROM days").fetchone()
         self._archive = {**self.meta, "first_date": first, "last_date": last}
+        # a file built before ``facet_counts`` existed counts the whole archive's facets as any set's
+        self._counted = bool(self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'facet_counts'").fetchone())
         self.conn.set_progress_handler(self._check_deadline, 2000)
 
     def close(self) -> None:
@@ -191,9 +196,7 @@ class Reader:
         try:
             return self.rows(statement, params)
         except sqlite3.OperationalError:
-            raise SearchSyntaxError(
-                'invalid search expression: use words, "phrases", AND, OR, NOT, NEAR(a b), prefix* '
-                "and parentheses (SQLite FTS5 syntax)") from None
+            raise SearchSyntaxError(SEARCH_SYNTAX) from None
 
     def timeline(self, criteria: Criteria, width: int) -> list[Row]:
         """Counts per bucket; ``width`` is 4 (year), 7 (month) or 10 (day) characters of the date."""
@@ -247,6 +250,58 @@ class Reader:
             "SELECT id, name, event_count FROM contexts ORDER BY event_count DESC, name LIMIT ? OFFSET ?",
             (first, offset),
         )
+
+    def publishers_within(self, criteria: Criteria, *, first: int, offset: int, domain: str | None) -> list[Row]:
+        """``publishers`` with ``event_count`` counted within the events of ``criteria``."""
+        narrow, extra = ("domain = ?", [domain_key(domain)]) if domain else ("1", [])
+        return self._within(criteria, facets.PUBLISHERS, narrow, extra, first, offset)
+
+    def contexts_within(self, criteria: Criteria, *, first: int, offset: int, prefix: str | None) -> list[Row]:
+        """``contexts`` with ``event_count`` counted within the events of ``criteria``."""
+        narrow, extra = ("c.name >= ? AND c.name < ?", [prefix, prefix + "\U0010ffff"]) if prefix else ("1", [])
+        return self._within(criteria, facets.CONTEXTS, narrow, extra, first, offset)
+
+    def _within(self, criteria: Criteria, facet: facets.Facet, narrow: str, extra: Sequence[object], first: int,
+                offset: int) -> list[Row]:
+        where, params = criteria.where()
+        return self.rows(f"WITH matched AS MATERIALIZED ({sql.matched_ids(where)})"
+                         f" SELECT * FROM ({facet.rows('SELECT id FROM matched', narrow)})"
+                         f" ORDER BY {facets.ordered(facet.name)} LIMIT ? OFFSET ?", [*params, *extra, first, offset])
+
+    def facets(self, criteria: Criteria, names: Sequence[str], first: int) -> dict[str, list[Row]]:
+        """The facets ``names`` of the events of ``criteria``, the first ``first`` of each, in order:
+        the whole archive's from the build's tables, any other set's in one statement."""
+        if criteria.empty:
+            return self.archive_facets(names, first)
+        where, params = criteria.where()
+        return self._facets(sql.matched_ids(where), params, names, first)
+
+    def search_facets(self, match: str, criteria: Criteria, names: Sequence[str], first: int) -> dict[str, list[Row]]:
+        """The facets of the hits of the FTS5 expression ``match`` among the events of ``criteria``."""
+        where, params = criteria.where()
+        try:
+            return self._facets(sql.search_hits("f.rowid AS id", "?", with_events=False, where=where), [match, *params],
+                                names, first)
+        except sqlite3.OperationalError:
+            raise SearchSyntaxError(SEARCH_SYNTAX) from None
+
+    def archive_facets(self, names: Sequence[str], first: int) -> dict[str, list[Row]]:
+        if not self._counted:
+            return self._facets("SELECT id FROM events", [], names, first)
+        return {name: self.rows(facets.archive_facet(name, first)) for name in names}
+
+    def _facets(self, ids: str, params: Sequence[object], names: Sequence[str], first: int) -> dict[str, list[Row]]:
+        found: dict[str, list[Row]] = {name: [] for name in names}
+        for row in self.rows(facets.facets(ids, list(names), first), params):
+            found[row["facet"]].append(row)
+        return found
+
+    def trending(self, window: tuple[str, str], before: tuple[str, str], first: int) -> list[Row]:
+        """Contexts of the days ``window`` (first, last) against the days ``before`` (``facets.TRENDING``),
+        each with ``count`` and ``previous``, and the events of both windows (from ``days``)."""
+        totals = [self.rows("SELECT coalesce(sum(event_count), 0) FROM days WHERE date >= ? AND date <= ?", days)[0][0]
+                  for days in (window, before)]
+        return self.rows(facets.TRENDING, (*window, *before, *totals, facets.MIN_TRENDING_COUNT, first))
 
     def co_contexts(self, context_id: int, first: int) -> list[Row]:
         return self.rows(

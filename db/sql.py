@@ -192,6 +192,12 @@ def count_hits(match: str, where: str = "1") -> str:
 BUCKET_WIDTHS = {"DAY": 10, "MONTH": 7, "YEAR": 4}
 
 
+def matched_ids(where: str) -> str:
+    """The id of every event holding ``where``: a set the statistics (``db.facets``) count, gathered
+    first (MATERIALIZED by the caller) through the filter's own indexes."""
+    return f"SELECT e.id AS id FROM events e WHERE {where}"
+
+
 def matched_dates(where: str) -> str:
     """The date of every event holding ``where``, gathered first (MATERIALIZED by the caller): the
     filter's own indexes find them. Grouped in one statement, SQLite may walk the whole date index

@@ -25,6 +25,8 @@ TABLES: dict[str, dict[str, type]] = {
     },
     "related_contexts": {"related_id": int, "context_id": int, "position": int},
     "days": {"date": str, "event_count": int},
+    # The whole archive's facets that no other table counts (``db.facets``): events per publisher, domain, category.
+    "facet_counts": {"facet": str, "value": str, "count": int},
     "meta": {"key": str, "value": str},
     "build_errors": {"id": int, "file": str, "line": int, "severity": str, "reason": str},
     # What the next build reads to redo only what changed (``db.incremental``): every corpus file as
@@ -48,6 +50,7 @@ NOT_NULL = {
     "related": {"event_id", "position", "target_path", "title"},
     "related_contexts": {"related_id", "context_id", "position"},
     "days": {"event_count"},
+    "facet_counts": {"facet", "value", "count"},
     "meta": {"value"},
     "build_errors": {"file", "severity", "reason"},
     "build_files": {"file", "place", "size", "mtime_ns", "digest"},
@@ -61,6 +64,7 @@ NOT_NULL = {
 
 PRIMARY_KEYS = {
     "events": "id", "sources": "id", "contexts": "id", "related": "id", "meta": "key", "days": "date",
+    "facet_counts": ("facet", "value"),
     "build_errors": "id", "event_contexts": ("event_id", "context_id"),
     "related_contexts": ("related_id", "position"),
     "build_files": ("day", "place"), "build_lists": "text", "build_stories": "name",

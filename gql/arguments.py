@@ -27,6 +27,7 @@ from .limits import (
     MAX_OFFSET,
     MAX_PAGE,
     MAX_SEARCH_CHARS,
+    MAX_WINDOW_DAYS,
 )
 
 #: Cursor kinds: an event's place in date order (its canonical path) and a place in a ranking.
@@ -67,6 +68,24 @@ def calendar_day(month: int, day: int) -> str:
     except ValueError:
         raise UserError(f"no year has a day {day} in month {month}") from None
     return found.isoformat()[5:]
+
+
+Window = tuple[str, str]  # first and last day, ISO dates
+
+
+def trending_window(date_from: dt.date, date_to: dt.date) -> tuple[Window, Window]:
+    """The days of ``trending(dateFrom:, dateTo:)`` (both included: equal dates are one day) and
+    the equally long window just before it (cut at the first day there is)."""
+    if date_from > date_to:
+        raise UserError(f"dateFrom ({date_from}) must be on or before dateTo ({date_to})")
+    days = date_to.toordinal() - date_from.toordinal() + 1
+    if days > MAX_WINDOW_DAYS:
+        raise LimitExceeded(f"dateTo: the window from dateFrom may be {MAX_WINDOW_DAYS} days long at most; got {days}")
+    start = date_from.toordinal()
+    if start == 1:  # nothing is before the first day: a window no date is in
+        return (date_from.isoformat(), date_to.isoformat()), ("1", "0")
+    before = (dt.date.fromordinal(max(1, start - days)), dt.date.fromordinal(start - 1))
+    return (date_from.isoformat(), date_to.isoformat()), (before[0].isoformat(), before[1].isoformat())
 
 
 def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:

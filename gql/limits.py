@@ -18,6 +18,7 @@ MAX_GRAPH_NODES = 500  # `relatedGraph(limit:)`
 MAX_FILTER_CONTEXTS = 20  # names in one context list of a filter
 MAX_FILTER_NESTING = 5  # levels of a filter: the top one and four of `and`/`or`/`not` below it
 MAX_FILTER_FIELDS = 50  # fields given in one filter, at every level (each is a condition)
+MAX_WINDOW_DAYS = 366  # `trending(dateFrom:, dateTo:)`: days of the window, both ends included
 MAX_SEARCH_CHARS = 500  # `search(query:)`
 MAX_CURSOR_CHARS = 1024  # a cursor or global id: holds an event path (a file name is <= 255 bytes) or a context name
 

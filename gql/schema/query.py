@@ -11,6 +11,7 @@ from .. import arguments, cursors
 from ..arguments import page_size
 from ..errors import UserError
 from .context import Info
+from .facets import TRENDING_DESCRIPTION, TrendingContext, contexts_within, publishers_within, trending
 from .inputs import EventFilter, EventOrder, Interval, SearchOrder, criteria_of
 from .search import SearchConnection, search
 from .types import (
@@ -82,11 +83,21 @@ class Query:
         row = info.context.reader.context_by_name(name)
         return Context.from_row(row) if row is not None else None
 
-    @strawberry.field(description="Contexts, most events first; `prefix` narrows by name.")
+    @strawberry.field(description="Contexts, most events first; `prefix` narrows by name. With a `filter`, "
+                      "`eventCount` counts (and orders by) the events of the filter only.")
     def contexts(self, info: Info, first: int | None = None, offset: int = 0,
-                 prefix: str | None = None) -> list[Context]:
-        rows = info.context.reader.contexts(first=page_size(first), offset=arguments.offset(offset), prefix=prefix)
+                 prefix: str | None = None, filter: EventFilter | None = None) -> list[Context]:
+        size, skip = page_size(first), arguments.offset(offset)
+        criteria = criteria_of(filter)
+        if not criteria.empty:  # an empty filter counts the whole archive: what `eventCount` holds
+            return contexts_within(info, criteria, size, skip, prefix)
+        rows = info.context.reader.contexts(first=size, offset=skip, prefix=prefix)
         return [Context.from_row(row) for row in rows]
+
+    @strawberry.field(description=TRENDING_DESCRIPTION)
+    def trending(self, info: Info, date_from: dt.date, date_to: dt.date,
+                 first: int | None = 10) -> list[TrendingContext]:
+        return trending(info, date_from, date_to, first)
 
     @strawberry.field(description="Number of events per day, month or year, optionally filtered.")
     def timeline(self, info: Info, interval: Interval = Interval.MONTH,
@@ -122,9 +133,14 @@ class Query:
     def builds(self, info: Info, first: int | None = None) -> list[Build]:
         return [Build.from_row(row) for row in info.context.reader.builds(page_size(first))]
 
-    @strawberry.field(description="Publishers (source names) by number of events citing them.")
+    @strawberry.field(description="Publishers (source names) by number of events citing them; `domain` narrows "
+                      "by host. With a `filter`, `eventCount` counts (and orders by) the events of the filter only.")
     def publishers(self, info: Info, first: int | None = None, offset: int = 0,
-                   domain: str | None = None) -> list[Publisher]:
-        rows = info.context.reader.publishers(first=page_size(first), offset=arguments.offset(offset), domain=domain)
+                   domain: str | None = None, filter: EventFilter | None = None) -> list[Publisher]:
+        size, skip = page_size(first), arguments.offset(offset)
+        criteria = criteria_of(filter)
+        if not criteria.empty:
+            return publishers_within(info, criteria, size, skip, domain)
+        rows = info.context.reader.publishers(first=size, offset=skip, domain=domain)
         return [Publisher(name=row["name"], domain=row["domain"], event_count=row["event_count"]) for row in rows]
 

@@ -105,7 +105,7 @@ class ArgumentLimits(ValidationRule):
 LIST_FACTORS = {
     "related": 10, "sources": 5, "contexts": 20, "coOccurring": 10, "categories": 20, "events": 20,
     "search": 20, "days": 20, "publishers": 20, "timeline": 100, "relatedGraph": 100,
-    "onThisDay": 20,
+    "onThisDay": 20, "domains": 10, "years": 50, "trending": 10,
 }
 PAGE_ARGUMENTS = ("first", "limit")
 

@@ -20,6 +20,7 @@ from .. import cursors
 from ..arguments import EVENT_CURSOR, RANK_CURSOR, dated_cursor, page_size, rank_cursor, search_match
 from ..errors import UserError
 from .context import Info
+from .facets import Facets, of_search
 from .inputs import SearchOrder
 from .types import Event, PageInfo
 
@@ -42,10 +43,17 @@ class SearchConnection:
     edges: list[SearchEdge]
     page_info: PageInfo
     _count: strawberry.Private[Callable[[], int]]  # counted only when asked for
+    _match: strawberry.Private[str | None]  # the FTS5 expression and the filter: their hits are
+    _criteria: strawberry.Private[Criteria]  # what the facets count
 
     @strawberry.field
     def total_count(self) -> int:
         return self._count()
+
+    @strawberry.field(description="Counts per context, publisher, domain, category and year of every hit, over "
+                      "all pages.")
+    def facets(self, info: Info) -> Facets:
+        return of_search(info.context.reader, self._match, self._criteria)
 
 
 def search(info: Info, text: str, criteria: Criteria, first: int | None, after: str | None, advanced: bool,
@@ -70,6 +78,8 @@ def search(info: Info, text: str, criteria: Criteria, first: int | None, after: 
             start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
         ),
         _count=lambda: _count_hits(reader, match, criteria) if match else 0,
+        _match=match,
+        _criteria=criteria,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -14,6 +15,9 @@ from .. import cursors
 from ..arguments import EVENT_CURSOR, event_cursor, in_range, page_size
 from .context import Info
 from .inputs import EventFilter, EventOrder, GraphDirection, Interval, criteria_of
+
+if TYPE_CHECKING:
+    from .facets import Facets
 
 
 @strawberry.interface(description="An object with a global id, refetchable with `node(id:)`.")
@@ -51,10 +55,18 @@ class EventConnection:
     edges: list[EventEdge]
     page_info: PageInfo
     _count: strawberry.Private[Callable[[], int]]  # counted only when asked for
+    _criteria: strawberry.Private[Criteria]  # which events it matched: what its facets count
 
     @strawberry.field(description="How many events match, over all pages.")
     def total_count(self) -> int:
         return self._count()
+
+    @strawberry.field(description="Counts per context, publisher, domain, category and year of every event "
+                      "matched, over all pages.")
+    def facets(self, info: Info) -> Annotated[Facets, strawberry.lazy(".facets")]:
+        from .facets import of_criteria  # the facets module builds on the types of this one
+
+        return of_criteria(info.context.reader, self._criteria)
 
 
 def event_connection(info: Info, criteria: Criteria, first: int | None, after: str | None,
@@ -75,6 +87,7 @@ def event_connection(info: Info, criteria: Criteria, first: int | None, after: s
             end_cursor=edges[-1].cursor if edges else None,
         ),
         _count=lambda: reader.count_events(criteria),
+        _criteria=criteria,
     )
 
 
@@ -97,8 +110,12 @@ class Context(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> Context:
-        return cls(id=strawberry.ID(cursors.node_id("Context", row["name"])), _pk=row["id"],
-                   name=row["name"], event_count=row["event_count"] or 0)
+        return cls.of(row["id"], row["name"], row["event_count"])
+
+    @classmethod
+    def of(cls, pk: int, name: str, event_count: int | None) -> Context:
+        return cls(id=strawberry.ID(cursors.node_id("Context", name)), _pk=pk, name=name,
+                   event_count=event_count or 0)
 
     @strawberry.field(description="Events with this context, newest first; `filter` narrows them further.")
     def events(self, info: Info, first: int | None = None, after: str | None = None,
@@ -119,7 +136,8 @@ class Context(Node):
         return [ContextCount(context=Context.from_row(row), count=row["together"]) for row in rows]
 
 
-@strawberry.type(description="A context and how many events it shares with another.")
+@strawberry.type(description="A context and a count of events: those it shares with another context "
+                 "(`coOccurring`), or those of a set it is on (`facets`).")
 class ContextCount:
     context: Context
     count: int

@@ -156,3 +156,14 @@ async def test_a_filter_at_the_limits_is_answered(gql_post: Any) -> None:
     assert (await gql_post(PAGE, {"f": nested(MAX_FILTER_NESTING)}))["events"]["totalCount"] == every  # 4 NOTs
     many = {"or": [{"category": f"c{i}"} for i in range(MAX_FILTER_FIELDS - 2)] + [{"category": CONFLICT}]}
     assert (await gql_post(PAGE, {"f": many}))["events"]["totalCount"] == 29
+
+
+async def test_the_facets_of_a_filtered_search_count_the_filtered_hits(gql_post: Any, truth: dict[str, Any]) -> None:
+    data = await gql_post('{ search(query: "syria", first: 100, filter: {not: {category: "' + CONFLICT + '"}}) '
+                          "{ totalCount edges { node { path } } facets { categories(first: 100) { value count } } } }")
+    hits = [edge["node"]["path"] for edge in data["search"]["edges"]]
+    counts: dict[str, int] = {}
+    for path in hits:
+        counts[truth[path]["category"]] = counts.get(truth[path]["category"], 0) + 1
+    found = {item["value"]: item["count"] for item in data["search"]["facets"]["categories"]}
+    assert found == counts and CONFLICT not in found and sum(found.values()) == data["search"]["totalCount"] > 0
