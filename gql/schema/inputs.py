@@ -43,7 +43,6 @@ class SearchOrder(Enum):
         return KEYSETS.get(self.name)
 
 
-@strawberry.enum(description="Width of a timeline bucket.")
 @strawberry.enum(description="Which links a related-graph walk follows from each event.")
 class GraphDirection(Enum):
     OUTGOING = strawberry.enum_value("OUTGOING", description="The event's own related links (the default).")
@@ -51,6 +50,7 @@ class GraphDirection(Enum):
     BOTH = strawberry.enum_value("BOTH", description="Either way.")
 
 
+@strawberry.enum(description="Width of a timeline bucket.")
 class Interval(Enum):
     DAY = BUCKET_WIDTHS["DAY"]
     MONTH = BUCKET_WIDTHS["MONTH"]
