@@ -27,6 +27,8 @@ from starlette.routing import Route
 from db.filters import FILTERS_BY_NAME, Criteria
 from db.read import Reader
 from db.sql import NEWEST_FIRST, OLDEST_FIRST
+from gql.limits import MAX_PAGE
+from gql.schema.facets import FACET_PAGE
 
 Vars = dict[str, Any]
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -134,10 +136,45 @@ def _depth3(reader: Reader, v: Vars) -> Any:
     return {"event": node(row["id"], 0)}
 
 
+def _contexts(v: Vars, name: str = "ctx") -> Criteria:
+    return Criteria(((FILTERS_BY_NAME["contextsAny"], json.dumps(v[name])),))
+
+
+def _search_filtered(reader: Reader, v: Vars) -> Any:
+    match = plain_match(v["q"])
+    criteria = Criteria(((FILTERS_BY_NAME["dateFrom"], v["from"]), (FILTERS_BY_NAME["dateTo"], v["to"])))
+    rows = reader.search(match, first=11, offset=0, criteria=criteria)[:10]
+    return {"search": {"totalCount": reader.count_search(match, criteria), "edges": [
+        {"rank": r["rank"], "snippet": r["snippet"], "node": {"title": r["title"], "date": r["date"]}} for r in rows
+    ]}}
+
+
+def _or_ctx(reader: Reader, v: Vars) -> Any:
+    criteria = Criteria(any_of=(_contexts(v, "a"), _contexts(v, "b")))
+    rows = reader.list_events(criteria, first=21, after=None, order=NEWEST_FIRST)[:20]
+    return {"events": {"totalCount": reader.count_events(criteria), "edges": [
+        {"node": {"path": r["path"], "date": r["date"], "title": r["title"]}} for r in rows]}}
+
+
+def _facets_ctx(reader: Reader, v: Vars) -> Any:
+    criteria = _contexts(v)
+    found = reader.facets(criteria, ["contexts", "publishers", "domains", "categories", "years"], MAX_PAGE)
+
+    def counts(name: str) -> list[Any]:
+        return [{"value": r["value"], "count": r["count"]} for r in found[name][:FACET_PAGE]]
+
+    return {"events": {"totalCount": reader.count_events(criteria), "facets": {
+        "contexts": [{"context": {"name": r["name"]}, "count": r["count"]} for r in found["contexts"][:FACET_PAGE]],
+        "publishers": counts("publishers"), "domains": counts("domains"), "categories": counts("categories"),
+        "years": [{"bucket": r["value"], "count": r["count"]} for r in found["years"]],
+    }}}
+
+
 FORM_A: dict[str, Callable[[Reader, Vars], Any]] = {
     "q1": _event_q1, "q2": _events_q2, "q3": _related_q3, "search": _search, "search_date": _search_date,
     "timeline": _timeline,
     "depth3": _depth3,
+    "search_filtered": _search_filtered, "or_ctx": _or_ctx, "facets_ctx": _facets_ctx,
 }
 
 # -- form b: one statement per answer ---------------------------------------------------------

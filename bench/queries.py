@@ -7,6 +7,7 @@ and no response cache can answer a rotating query from an earlier request.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import sqlite3
@@ -31,6 +32,15 @@ SEARCH_DATE = ("query SearchDate($q: String!) { search(query: $q, first: 10, adv
                " { edges { node { title date } } } }")
 TIMELINE = "query Timeline { timeline(interval: MONTH) { bucket count } }"
 TIMELINE_CTX = "query TimelineCtx($ctx: [String!]) { timeline(interval: MONTH, filter: {contextsAny: $ctx}) { bucket count } }"  # noqa: E501
+#: The query surface's rows (issue 12): a search narrowed by a filter, an `or` of two contexts, a
+#: context's facets over all its events
+SEARCH_FILTERED = ("query SearchFiltered($q: String!, $from: Date, $to: Date) { search(query: $q, first: 10, filter:"
+                   " {dateFrom: $from, dateTo: $to}) { totalCount edges { rank snippet node { title date } } } }")
+OR_CTX = ("query OrCtx($a: [String!], $b: [String!]) { events(first: 20, filter: {or: [{contextsAny: $a},"
+          " {contextsAny: $b}]}) { totalCount edges { node { path date title } } } }")
+FACETS_CTX = ("query FacetsCtx($ctx: [String!]) { events(first: 0, filter: {contextsAny: $ctx}) { totalCount facets {"
+              " contexts { context { name } count } publishers { value count } domains { value count }"
+              " categories { value count } years { bucket count } } } }")
 DEPTH3 = "query Depth3($path: String!) { event(path: $path) { related { event { related { event { related { event { title } } } } } } } }"  # noqa: E501
 
 # datasette-graphql 2.2: a table per field, filters, sort, `*_list` for reverse foreign keys and
@@ -65,7 +75,9 @@ class Spec:
     document: str
     limit: str  # limit_app route name
     pool: str  # which variables rotate: "none", "one" (a fixed path), "nonce", "path", "related", "search",
-    #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx"
+    #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx", "search_window" (the
+    #  same words and 15 days either side of their event), "context" and "ctx_pair" (one or two
+    #  contexts of 2 to 1,000 events: a size class both N have, so a row costs the same at both)
     #  "nonce": the same document with a variable it does not declare (GraphQL ignores it), so the
     #  answer is identical but no response cache keyed on the request can serve it
     datasette: str | None = None
@@ -105,6 +117,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("timeline_n", "timeline + undeclared nonce", TIMELINE, "timeline", "nonce", same_as="timeline"),
     Spec("timeline_ctx", "timeline, contextsAny of 2", TIMELINE_CTX, "timeline_ctx", "ctx"),
     Spec("depth3", "related x3 recursion", DEPTH3, "depth3", "related", DS_DEPTH3),
+    Spec("search_filtered", "search's words within a month around their event, first 10 by rank",
+         SEARCH_FILTERED, "search_filtered", "search_window"),
+    Spec("or_ctx", "20 newest events of either of two contexts (`or`)", OR_CTX, "or_ctx", "ctx_pair"),
+    Spec("facets_ctx", "facets (5 lists) of a context's events", FACETS_CTX, "facets_ctx", "context"),
     Spec("Q1get", "Q1 as identical GET (warm cache)", Q1, "q1", "one", DS_Q1, method="GET"),
 )
 
@@ -138,9 +154,10 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
         # search; a pair already taken gets a third word. ctx: the first context of two events in
         # a row ("events about A or B"). Small corpora would otherwise repeat requests.
         search: list[Vars] = []
+        search_window: list[Vars] = []
         taken: set[str] = set()
-        for index, (title, names) in enumerate(_shuffled(conn, "title, context_names", "context_names IS NOT NULL",
-                                                         limit)):
+        for index, (title, names, date) in enumerate(_shuffled(conn, "title, context_names, date",
+                                                               "context_names IS NOT NULL", limit)):
             topic = max(_WORDY.findall(names.split("; ")[0]) or [""], key=len)
             found = [w for w in _WORDY.findall(title) if w.lower() not in _STOP and w != topic]
             if not topic or not found:
@@ -150,6 +167,9 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
                 words.append(found[(index * 7 + 1) % len(found)])
             taken.add(" ".join(words))
             search.append({"q": " ".join(words)})
+            day = dt.date.fromisoformat(date)
+            search_window.append({"q": " ".join(words), "from": str(day - dt.timedelta(days=15)),
+                                  "to": str(day + dt.timedelta(days=15))})
         ctx: list[Vars] = []
         previous = ""
         for names in _shuffled(conn, "context_names", "context_names IS NOT NULL", limit):
@@ -157,12 +177,19 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
             if previous and previous != first:
                 ctx.append({"ctx": [first, previous]})
             previous = first
+        sized = [row[0] for row in conn.execute(
+            "SELECT name FROM contexts WHERE event_count BETWEEN 2 AND 1000"
+            " ORDER BY (id * 2654435761) % 4294967296 LIMIT ?", (limit,))]
     finally:
         conn.close()
     pools: dict[str, list[Vars]] = {
         "none": [{}], "one": (related or paths)[:1], "nonce": [{"nonce": i} for i in range(limit)], "path": paths,
         "related": related or paths, "search": search, "ctx": ctx,
         "search_fts": [{"q": " ".join(f'"{word}"' for word in v["q"].split())} for v in search],
+        "search_window": search_window, "context": [{"ctx": [name]} for name in sized],
+        # every context paired with others further down the list: more pairs than the response cache holds
+        "ctx_pair": [{"a": [sized[i]], "b": [sized[(i + step) % len(sized)]]} for step in range(1, 10)
+                     for i in range(len(sized)) if len(sized) > step][:limit],
     }
     return {name: _distinct(pool) for name, pool in pools.items()}
 

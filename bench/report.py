@@ -155,7 +155,8 @@ def _read_line(p: Row) -> str:
             f"read_text): build/read **{p['build_read_text_ratio']:.1f}x** (target <= 4x); {as_bytes}")
 
 
-def scale_lines(sizes: list[Row], keys: tuple[str, ...] = ("Q1", "Q2", "Q2n", "Q3")) -> list[str]:
+def scale_lines(sizes: list[Row], keys: tuple[str, ...] = ("Q1", "Q2", "Q2n", "Q3", "search_filtered", "or_ctx",
+                                                              "facets_ctx", "backlinks", "backward")) -> list[str]:
     sizes = [size for size in sizes if size["rows"]]
     if len(sizes) < 2:
         return []

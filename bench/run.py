@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from . import check, queries, report, servers, wrk
+from .limit_app import FORM_B_SQL
 from .prepare import BuildTimeout, Prepared, prepare
 
 OUT = Path(__file__).with_name("out")
@@ -122,6 +123,8 @@ class SizeRun:
         if server.name == "datasette":
             return [("datasette", server.endpoint)] if spec.datasette else []
         forms = ["a", "b", "c"] if spec.repeats else ["a", "b"]
+        if spec.limit not in FORM_B_SQL:  # the rows of the query surface have the API's SQL only
+            forms.remove("b")
         return [(form, f"/{form}/{spec.limit}") for form in forms]
 
     def _row(self, spec: queries.Spec, server: servers.Server) -> None:
