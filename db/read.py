@@ -153,10 +153,18 @@ class Reader:
 
     # -- lists ---------------------------------------------------------------------------------
 
-    def list_events(self, criteria: Criteria, *, first: int, after: str | None, order: Keyset) -> list[Row]:
-        """A keyset page after the event path ``after``: ids follow path order, so the primary key is the sort key."""
+    def list_events(self, criteria: Criteria, *, first: int, after: str | None, order: Keyset,
+                    before: str | None = None) -> list[Row]:
+        """A keyset page after the event path ``after`` (and before ``before``) in ``order``: ids follow
+        path order, so the primary key is the sort key. Read in ``order.reversed`` for a page before a place."""
         where, params = criteria.where()
-        return self.rows(sql.event_page(EVENT_COLUMNS, where, order, "?", "?"), [after, *params, first])
+        until, bound = ("?", [before]) if before is not None else (None, [])
+        return self.rows(sql.event_page(EVENT_COLUMNS, where, order, "?", "?", until), [after, *bound, *params, first])
+
+    def events_through(self, criteria: Criteria, *, order: Keyset, through: str) -> bool:
+        """Whether an event of ``criteria`` is at or before the event path ``through`` in ``order``."""
+        where, params = criteria.where()
+        return bool(self.rows(sql.events_through(where, order, "?"), [through, *params])[0][0])
 
     def count_events(self, criteria: Criteria) -> int:
         if criteria.empty:
@@ -168,11 +176,17 @@ class Reader:
         """FTS5 ranked by bm25 (title weighted highest); ``match`` is an FTS5 expression."""
         return self._fts(f"{_HITS} ORDER BY {sql.RANKED} LIMIT ? OFFSET ?", (match, first, offset))
 
-    def search_by_date(self, match: str, *, first: int, after: str | None, order: Keyset) -> list[Row]:
+    def search_by_date(self, match: str, *, first: int, after: str | None, order: Keyset,
+                       before: str | None = None) -> list[Row]:
         """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
         so a word found in half the archive costs what a rare one costs (ranking must score every hit).
         """
-        return self._fts(f"{sql.hits_by_date(_HITS, order, '?')} LIMIT ?", (match, after, first))
+        until, bound = ("?", [before]) if before is not None else (None, [])
+        return self._fts(f"{sql.hits_by_date(_HITS, order, '?', until)} LIMIT ?", [match, after, *bound, first])
+
+    def hits_through(self, match: str, *, order: Keyset, through: str) -> bool:
+        """Whether a hit of ``match`` is at or before the event path ``through`` in ``order``."""
+        return bool(self._fts(sql.hits_through("?", order, "?"), (match, through))[0][0])
 
     def count_search(self, match: str) -> int:
         return int(self._fts(sql.count_hits("?"), (match,))[0][0])

@@ -107,13 +107,31 @@ class Keyset:
     def direction(self) -> str:
         return "DESC" if self.newest_first else "ASC"
 
+    @property
+    def reversed(self) -> Keyset:
+        """The mirror-image order: a page before a cursor is the page after it in this order, reversed."""
+        return Keyset(newest_first=not self.newest_first)
+
+    def _place(self, cursor: str) -> tuple[str, str]:
+        """(the id of the cursor's place, or of the nearest event past it; the comparison of rows after it)."""
+        if self.newest_first:  # before the first event at or after the cursor's place
+            return (f"coalesce((SELECT id FROM events WHERE path >= {cursor} ORDER BY path LIMIT 1),"
+                    " 9223372036854775807)"), "<"
+        return f"coalesce((SELECT id FROM events WHERE path <= {cursor} ORDER BY path DESC LIMIT 1), -1)", ">"
+
     def after(self, column: str, cursor: str) -> str:
         """Rows after the event path ``cursor`` (an SQL expression; NULL: from the start)."""
-        if self.newest_first:  # before the first event at or after the cursor's place
-            bound = f"SELECT id FROM events WHERE path >= {cursor} ORDER BY path LIMIT 1"
-            return f"{column} < coalesce(({bound}), 9223372036854775807)"
-        bound = f"SELECT id FROM events WHERE path <= {cursor} ORDER BY path DESC LIMIT 1"
-        return f"{column} > coalesce(({bound}), -1)"
+        bound, comparison = self._place(cursor)
+        return f"{column} {comparison} {bound}"
+
+    def before(self, column: str, cursor: str) -> str:
+        """Rows before the event path ``cursor`` (NULL: to the end): after it in the reversed order."""
+        return self.reversed.after(column, cursor)
+
+    def through(self, column: str, cursor: str) -> str:
+        """Rows up to the event path ``cursor``, its event included (NULL: none): what ``after`` leaves out."""
+        bound, comparison = self._place(cursor)
+        return f"{column} {'>=' if comparison == '<' else '<='} {bound}"
 
     def order(self, column: str) -> str:
         return f"{column} {self.direction}"
@@ -125,11 +143,19 @@ OLDEST_FIRST = Keyset(newest_first=False)
 KEYSETS = {"NEWEST_FIRST": NEWEST_FIRST, "OLDEST_FIRST": OLDEST_FIRST}
 
 
-def event_page(select: str, where: str, keyset: Keyset, cursor: str, limit: str) -> str:
-    """A page of events ``e`` holding ``where``, after ``cursor``, in ``keyset`` order."""
+def event_page(select: str, where: str, keyset: Keyset, cursor: str, limit: str, until: str | None = None) -> str:
+    """A page of events ``e`` holding ``where``, after ``cursor`` (and before ``until``), in ``keyset`` order."""
     matched = f" AND {where}" if where != "1" else ""
-    return (f"SELECT {select} FROM events e WHERE {keyset.after('e.id', cursor)}{matched}"
+    bounded = f" AND {keyset.before('e.id', until)}" if until is not None else ""
+    return (f"SELECT {select} FROM events e WHERE {keyset.after('e.id', cursor)}{bounded}{matched}"
             f" ORDER BY {keyset.order('e.id')} LIMIT {limit}")
+
+
+def events_through(where: str, keyset: Keyset, cursor: str) -> str:
+    """Whether an event holding ``where`` is at or before ``cursor`` in ``keyset`` order (0 or 1): is
+    there a page on the other side of a cursor."""
+    matched = f" AND {where}" if where != "1" else ""
+    return f"SELECT EXISTS (SELECT 1 FROM events e WHERE {keyset.through('e.id', cursor)}{matched})"
 
 
 # -- search -----------------------------------------------------------------------------------
@@ -168,10 +194,16 @@ def search_hits(select: str, match: str, *, with_events: bool) -> str:
     return f"SELECT {select} FROM events_fts f{joined} WHERE {SEARCH_MATCH.format(p=match)}"
 
 
-def hits_by_date(hits: str, keyset: Keyset, cursor: str) -> str:
-    """``hits`` (``search_hits``) after the event id ``cursor``, in ``keyset`` order: FTS5 walks its
-    index in rowid order and stops at the page's LIMIT."""
-    return f"{hits} AND {keyset.after('f.rowid', cursor)} ORDER BY {keyset.order('f.rowid')}"
+def hits_by_date(hits: str, keyset: Keyset, cursor: str, until: str | None = None) -> str:
+    """``hits`` (``search_hits``) after the event path ``cursor`` (and before ``until``), in ``keyset``
+    order: FTS5 walks its index in rowid order and stops at the page's LIMIT."""
+    bounded = f" AND {keyset.before('f.rowid', until)}" if until is not None else ""
+    return f"{hits} AND {keyset.after('f.rowid', cursor)}{bounded} ORDER BY {keyset.order('f.rowid')}"
+
+
+def hits_through(match: str, keyset: Keyset, cursor: str) -> str:
+    """Whether a hit of ``match`` is at or before ``cursor`` in ``keyset`` order (0 or 1)."""
+    return f"SELECT EXISTS ({search_hits('1', match, with_events=False)} AND {keyset.through('f.rowid', cursor)})"
 
 
 def count_hits(match: str) -> str:
