@@ -14,6 +14,7 @@ from ..arguments import page_size
 from ..errors import UserError
 from .context import Info
 from .inputs import EventFilter, EventOrder, Interval, SearchOrder
+from .pages import BOTH_WAYS
 from .search import SearchConnection, search
 from .types import (
     Archive,
@@ -52,31 +53,36 @@ class Query:
         row = info.context.reader.event_by_path(path)
         return Event.from_row(row) if row is not None else None
 
-    @strawberry.field(description="Events, newest first unless `orderBy` says otherwise.")
+    @strawberry.field(description=f"Events, newest first unless `orderBy` says otherwise. {BOTH_WAYS}")
     def events(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         filter: EventFilter | None = None,
         order_by: EventOrder | None = None,
     ) -> EventConnection:
-        return event_connection(info, _criteria(filter), first, after, order_by or EventOrder.NEWEST_FIRST)
+        return event_connection(info, _criteria(filter), first, after, order_by or EventOrder.NEWEST_FIRST, last,
+                                before)
 
     @strawberry.field(description="Full-text search over titles, bodies and context names, best first unless "
-                      "`orderBy` says otherwise.")
+                      f"`orderBy` says otherwise. {BOTH_WAYS} By relevance a cursor is a place in the ranking.")
     def search(
         self,
         info: Info,
         query: str,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         advanced: Annotated[bool, strawberry.argument(
             description="Read `query` as an FTS5 expression (AND, OR, NEAR, \"phrases\", prefix*)."
         )] = False,
         order_by: SearchOrder | None = None,
     ) -> SearchConnection:
-        return search(info, query, first, after, advanced, order_by or SearchOrder.RELEVANCE)
+        return search(info, query, first, after, advanced, order_by or SearchOrder.RELEVANCE, last, before)
 
     @strawberry.field(description="A context (topic) by exact name.")
     def context(self, info: Info, name: str) -> Context | None:

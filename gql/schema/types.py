@@ -14,6 +14,7 @@ from .. import cursors
 from ..arguments import EVENT_CURSOR, event_cursor, in_range, page_size
 from .context import Info
 from .inputs import EventOrder, GraphDirection, Interval
+from .pages import BOTH_WAYS, PageInfo, window
 
 
 @strawberry.interface(description="An object with a global id, refetchable with `node(id:)`.")
@@ -30,14 +31,6 @@ class Source:
     @classmethod
     def from_row(cls, row: Row) -> Source:
         return cls(name=row["name"], url=row["url"], domain=row["domain"])
-
-
-@strawberry.type(description="A page of events with Relay cursors.")
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
 
 
 @strawberry.type
@@ -58,24 +51,19 @@ class EventConnection:
 
 
 def event_connection(info: Info, criteria: Criteria, first: int | None, after: str | None,
-                     order: EventOrder = EventOrder.NEWEST_FIRST) -> EventConnection:
-    """Keyset pagination over events: the cursor holds the last event's path (its identity)."""
-    size = page_size(first)
-    after_path = event_cursor(after)
+                     order: EventOrder = EventOrder.NEWEST_FIRST, last: int | None = None,
+                     before: str | None = None) -> EventConnection:
+    """Keyset pages over events, both ways: a cursor holds an event's path (its identity)."""
     reader = info.context.reader
-    rows = reader.list_events(criteria, first=size + 1, after=after_path, order=order.keyset) if size else []
-    edges = [EventEdge(cursor=cursors.encode(EVENT_CURSOR, row["path"]), node=Event.from_row(row))
-             for row in rows[:size]]
-    return EventConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > size,
-            has_previous_page=after_path is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        _count=lambda: reader.count_events(criteria),
+    page = window(first, after, last, before, event_cursor).keyset_page(
+        order.keyset,
+        lambda keyset, start, end, limit: reader.list_events(criteria, first=limit, after=start, order=keyset,
+                                                             before=end),
+        lambda keyset, place: reader.events_through(criteria, order=keyset, through=place),
     )
+    edges = [EventEdge(cursor=cursors.encode(EVENT_CURSOR, row["path"]), node=Event.from_row(row)) for row in page.rows]
+    return EventConnection(edges=edges, page_info=PageInfo.of(edges, page),
+                           _count=lambda: reader.count_events(criteria))
 
 
 @strawberry.type(description="Number of events in one day, month or year.")
@@ -100,10 +88,11 @@ class Context(Node):
         return cls(id=strawberry.ID(cursors.node_id("Context", row["name"])), _pk=row["id"],
                    name=row["name"], event_count=row["event_count"] or 0)
 
-    @strawberry.field(description="Events with this context, newest first.")
-    def events(self, info: Info, first: int | None = None, after: str | None = None,
-               order_by: EventOrder | None = None) -> EventConnection:
-        return event_connection(info, self._criteria(), first, after, order_by or EventOrder.NEWEST_FIRST)
+    @strawberry.field(description=f"Events with this context, newest first. {BOTH_WAYS}")
+    def events(self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None,
+               before: str | None = None, order_by: EventOrder | None = None) -> EventConnection:
+        return event_connection(info, self._criteria(), first, after, order_by or EventOrder.NEWEST_FIRST, last,
+                                before)
 
     @strawberry.field(description="Events with this context per day, month or year.")
     def timeline(self, info: Info, interval: Interval = Interval.MONTH) -> list[TimelineBucket]:
