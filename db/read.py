@@ -40,7 +40,7 @@ _HITS = sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank,
                         "?", with_events=True)
 
 #: One step of a related-graph walk from the events ``w`` (depth < ``?``), by direction: along links
-#: (``related(event_id, position)``), against them (``related(target_id)``), or both.
+#: (``related(event_id, position)``), against them (``related(target_id, ...)``), or both.
 _ALONG = ("SELECT r.target_id, w.depth + 1 FROM walk w JOIN related r ON r.event_id = w.id"
           " WHERE w.depth < ?2 AND r.target_id IS NOT NULL")
 _AGAINST = "SELECT r.event_id, w.depth + 1 FROM walk w JOIN related r ON r.target_id = w.id WHERE w.depth < ?2"
@@ -90,7 +90,7 @@ class Reader:
         deadline = DEADLINE.get()
         return 1 if deadline is not None and time.monotonic() > deadline else 0
 
-    def rows(self, statement: str, params: Sequence[object] = ()) -> list[Row]:
+    def rows(self, statement: str, params: Sequence[object] | dict[str, object] = ()) -> list[Row]:
         """Run one statement; a deadline overrun (before or during it) becomes QueryTimeout."""
         if self._check_deadline():
             raise QueryTimeout
@@ -293,6 +293,25 @@ class Reader:
         rows = self.rows("SELECT target_id, count(*) AS n FROM related"
                          " WHERE target_id IN (SELECT value FROM json_each(?)) GROUP BY target_id", (_json_ids(ids),))
         return {row["target_id"]: row["n"] for row in rows}
+
+    def backlinks(self, target: int, *, first: int, after: tuple[str, int] | None, order: Keyset,
+                  before: tuple[str, int] | None = None) -> list[Row]:
+        """The links pointing at the event ``target`` after the place ``after`` (the citing event's
+        path, the link's position) and before ``before``, with their citing events: a range of the
+        index on ``related(target_id, event_id DESC, position)``."""
+        link = "r.id AS link_id, r.position AS position, r.title AS link_title"
+        statement = sql.backlink_page(f"{EVENT_COLUMNS}, {link}", ":target", order,
+                                      (":after", ":after_at") if after else None,
+                                      (":before", ":before_at") if before else None, ":limit")
+        after_path, after_at = after or (None, None)
+        before_path, before_at = before or (None, None)
+        return self.rows(statement, {"target": target, "limit": first, "after": after_path, "after_at": after_at,
+                                     "before": before_path, "before_at": before_at})
+
+    def backlinks_through(self, target: int, *, order: Keyset, through: tuple[str, int]) -> bool:
+        """Whether a link pointing at ``target`` is at or before the place ``through`` in ``order``."""
+        statement = sql.backlinks_through(":target", order, (":path", ":at"))
+        return bool(self.rows(statement, {"target": target, "path": through[0], "at": through[1]})[0][0])
 
     def archive(self) -> dict[str, Any]:
         """What the file is: its ``meta`` and its first and last day (read when it was opened)."""

@@ -112,7 +112,7 @@ class Keyset:
         """The mirror-image order: a page before a cursor is the page after it in this order, reversed."""
         return Keyset(newest_first=not self.newest_first)
 
-    def _place(self, cursor: str) -> tuple[str, str]:
+    def bound(self, cursor: str) -> tuple[str, str]:
         """(the id of the cursor's place, or of the nearest event past it; the comparison of rows after it)."""
         if self.newest_first:  # before the first event at or after the cursor's place
             return (f"coalesce((SELECT id FROM events WHERE path >= {cursor} ORDER BY path LIMIT 1),"
@@ -121,7 +121,7 @@ class Keyset:
 
     def after(self, column: str, cursor: str) -> str:
         """Rows after the event path ``cursor`` (an SQL expression; NULL: from the start)."""
-        bound, comparison = self._place(cursor)
+        bound, comparison = self.bound(cursor)
         return f"{column} {comparison} {bound}"
 
     def before(self, column: str, cursor: str) -> str:
@@ -130,7 +130,7 @@ class Keyset:
 
     def through(self, column: str, cursor: str) -> str:
         """Rows up to the event path ``cursor``, its event included (NULL: none): what ``after`` leaves out."""
-        bound, comparison = self._place(cursor)
+        bound, comparison = self.bound(cursor)
         return f"{column} {'>=' if comparison == '<' else '<='} {bound}"
 
     def order(self, column: str) -> str:
@@ -156,6 +156,43 @@ def events_through(where: str, keyset: Keyset, cursor: str) -> str:
     there a page on the other side of a cursor."""
     matched = f" AND {where}" if where != "1" else ""
     return f"SELECT EXISTS (SELECT 1 FROM events e WHERE {keyset.through('e.id', cursor)}{matched})"
+
+
+# -- backlinks --------------------------------------------------------------------------------
+
+#: The order of an event's backlinks: newest citing event first, then each event's links in the order
+#: it lists them (served by the index on ``related(target_id, event_id DESC, position)``).
+BACKLINKS = NEWEST_FIRST
+#: A place among backlinks, as SQL expressions: (the citing event's path, the link's position in it).
+LinkPlace = tuple[str, str]
+
+
+def _link_after(keyset: Keyset, place: LinkPlace) -> str:
+    """Links ``r`` after ``place`` in ``keyset``'s order of citing events, positions the other way round.
+
+    Only the events of the place's own path compare positions: one gone from the file holds its
+    place in the order of events, with none of its links."""
+    path, position = place
+    bound, comparison = keyset.bound(path)
+    positions = ">" if comparison == "<" else "<"
+    return (f"r.event_id {comparison}= {bound} AND (r.event_id {comparison} {bound}"
+            f" OR (r.event_id IS (SELECT id FROM events WHERE path = {path}) AND r.position {positions} {position}))")
+
+
+def backlink_page(select: str, target: str, keyset: Keyset, cursor: LinkPlace | None, until: LinkPlace | None,
+                  limit: str) -> str:
+    """A page of the links ``r`` pointing at the event id ``target``, each joined to its citing event
+    ``e``: after ``cursor`` (and before ``until``), citing events in ``keyset`` order."""
+    bounds = "".join(f" AND {_link_after(order, place)}"
+                     for order, place in ((keyset, cursor), (keyset.reversed, until)) if place is not None)
+    return (f"SELECT {select} FROM related r CROSS JOIN events e ON e.id = r.event_id WHERE r.target_id = {target}"
+            f"{bounds} ORDER BY {keyset.order('r.event_id')}, r.position {keyset.reversed.direction} LIMIT {limit}")
+
+
+def backlinks_through(target: str, keyset: Keyset, place: LinkPlace) -> str:
+    """Whether a link pointing at ``target`` is at or before ``place`` in ``keyset`` order (0 or 1)."""
+    after = _link_after(keyset, place)
+    return f"SELECT EXISTS (SELECT 1 FROM related r WHERE r.target_id = {target} AND NOT ({after}))"
 
 
 # -- search -----------------------------------------------------------------------------------

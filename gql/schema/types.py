@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -15,6 +16,9 @@ from ..arguments import EVENT_CURSOR, event_cursor, in_range, page_size
 from .context import Info
 from .inputs import EventOrder, GraphDirection, Interval
 from .pages import BOTH_WAYS, PageInfo, window
+
+if TYPE_CHECKING:
+    from .backlinks import BacklinkConnection
 
 
 @strawberry.interface(description="An object with a global id, refetchable with `node(id:)`.")
@@ -190,6 +194,14 @@ class Event(Node):
     @strawberry.field(description="How many related links of the archive point at this event (backlinks).")
     async def linked_from_count(self, info: Info) -> int:
         return await info.context.loaders.linked_from_count.load(self._pk)
+
+    @strawberry.field(description="The links of other events that point at this one (backlinks): newest citing event "
+                      f"first, then in the order each lists them. {BOTH_WAYS}")
+    def linked_from(self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None,
+                    before: str | None = None) -> Annotated[BacklinkConnection, strawberry.lazy(".backlinks")]:
+        from .backlinks import linked_from  # it builds on Event: imported when first asked for
+
+        return linked_from(info, self._pk, first, after, last, before)
 
     @strawberry.field(description="Events reachable within `depth` hops (one recursive SQL query), along the "
                       "event's links (OUTGOING), against them (INCOMING: the events that cite it), or BOTH.")

@@ -77,6 +77,8 @@ def scalar(conn: sqlite3.Connection, query: str, params: tuple[object, ...] = ()
     ('{ events(first: 3, before: "ZTox") { totalCount } }', "root field events"),
     ('{ search(query: "x", last: 3) { totalCount } }', "root field search"),
     # fields the resolvers answer
+    ('{ event(path: "x") { linkedFrom { totalCount } } }', "field Event.linkedFrom"),
+    ('{ event(path: "x") { linkedFrom(last: 2) { totalCount } } }', "arguments on Event.linkedFrom"),
     ('{ event(path: "x") { relatedGraph { nodes { depth } } } }', "field Event.relatedGraph"),
     ('{ event(path: "x") { relatedGraph(depth: 1) { nodes { depth } } } }', "arguments on Event.relatedGraph"),
     ('{ event(path: "x") { related { event { relatedGraph { edges { title } } } } } }', "field Event.relatedGraph"),
