@@ -7,8 +7,9 @@ builds the whole answer as JSON. Declared here, rendered both ways:
 - each **child list** (an event's sources, contexts and related links, a link's contexts):
   ``ChildList.batched()`` for many parents at once, ``ChildList.correlated(parent)`` for one;
 - each **event filter**: in ``db.filters``, one object per filter (name, condition, value);
-- the **keyset** of each date order (``Keyset``), the **page** of events, the **search** match,
-  rank weights, rank rounding and snippet, and the **timeline**.
+- the **keyset** of each date order (``Keyset``: after a cursor, before one, its mirror image), the
+  **page** of events, the **backlinks** of an event, the **search** match, rank weights, rank
+  rounding and snippet, and the **timeline**.
 
 Values never enter this SQL: a condition has ``{p}`` where a bound parameter goes.
 """

@@ -101,8 +101,11 @@ def cursor_value(text: str, kinds: tuple[str, ...], argument: str = "after") -> 
     event's path, or a link's place (``LinkPlace``)."""
     what = f"{argument} cursor"
     kind, value = cursors.decode(text, kinds, what)
-    if kind == RANK_CURSOR:
-        return kind, cursors.number(value, text, what)
+    if kind == RANK_CURSOR:  # the place after it must be an SQLite integer too (an OFFSET)
+        place = cursors.number(value, text, what)
+        if place >= 2**63 - 1:
+            raise UserError(f"invalid {what}: {text[:40]!r}")
+        return kind, place
     if kind == LINK_CURSOR:
         position, colon, path = value.partition(":")
         if not colon:

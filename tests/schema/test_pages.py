@@ -249,3 +249,14 @@ def test_a_backward_page_of_events_is_a_rowid_range(sample_db: Path, order: Keys
     assert any("USING INTEGER PRIMARY KEY (rowid" in line for line in plan), plan
     assert not any(line.startswith("SCAN e") or "TEMP B-TREE" in line for line in plan), plan
     assert not any(line.startswith("SCAN e") for line in through), through
+
+
+async def test_the_last_place_of_a_ranking_is_no_cursor(client: httpx.AsyncClient, gql_post: Any) -> None:
+    """The place after a rank cursor is an OFFSET: it must fit SQLite's integers, whichever way paged."""
+    query = connection_query(f'search(query: "{WORD}", {{args}})')
+    error = await post_error(client, query, {"f": 2, "a": cursors.encode("s", 2**63 - 1)})
+    assert error["message"].startswith("invalid after cursor: ")
+    far = cursors.encode("s", 2**63 - 2)
+    assert found(await gql_post(query, {"f": 2, "a": far}))["edges"] == []
+    page = found(await gql_post(query, {"l": 2, "b": far}))
+    assert len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"] is False
