@@ -36,7 +36,9 @@ class Edge(Protocol):
 @strawberry.type(description="Where a page lies in its list (Relay). With `first`, `hasNextPage` says whether more "
                  "edges follow the page, and `hasPreviousPage` whether any edge lies at or before `after` (false "
                  "without `after`); with `last` alone, `hasPreviousPage` says whether more edges come before the "
-                 "page, and `hasNextPage` whether any edge lies at or after `before` (false without `before`).")
+                 "page, and `hasNextPage` whether any edge lies at or after `before` (false without `before`); with "
+                 "both, whether the list between the cursors holds more than `first` (next) or `last` (previous) "
+                 "edges.")
 class PageInfo:
     has_next_page: bool = strawberry.field(resolver=lambda root: root._next())
     has_previous_page: bool = strawberry.field(resolver=lambda root: root._previous())
