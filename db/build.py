@@ -35,7 +35,7 @@ from .ids import context_ids
 from .incremental import Changes, event_version
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
-from .tables import create_index, create_indexes, create_tables, meta_rows
+from .tables import create_index, create_indexes, create_lookup_indexes, create_tables, meta_rows
 from .target import check, copy, discard, replace, sync, temporary
 
 MIN_CHUNK_FILES = 256  # a shard per chunk costs a few milliseconds
@@ -187,6 +187,7 @@ def _update(target: Path, tmp: Path, survey: Corpus, run: Mapper, workers: int, 
             if progress:
                 progress(summary.parsed, summary.files)
             summary.changes = incremental.apply(conn, plan, results)
+            create_lookup_indexes(sqlite_utils.Database(conn))
             summary.incremental = True
             summary.fingerprint = incremental.fingerprint(conn)
             summary.issues = [Issue(file, line, reason, severity == "skipped") for file, line, severity, reason

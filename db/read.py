@@ -45,7 +45,7 @@ def _hits(where: str) -> str:
 
 
 #: One step of a related-graph walk from the events ``w`` (depth < ``?``), by direction: along links
-#: (``related(event_id, position)``), against them (``related(target_id)``), or both.
+#: (``related(event_id, position)``), against them (``related(target_id, ...)``), or both.
 _ALONG = ("SELECT r.target_id, w.depth + 1 FROM walk w JOIN related r ON r.event_id = w.id"
           " WHERE w.depth < ?2 AND r.target_id IS NOT NULL")
 _AGAINST = "SELECT r.event_id, w.depth + 1 FROM walk w JOIN related r ON r.target_id = w.id WHERE w.depth < ?2"
@@ -100,7 +100,7 @@ class Reader:
         deadline = DEADLINE.get()
         return 1 if deadline is not None and time.monotonic() > deadline else 0
 
-    def rows(self, statement: str, params: Sequence[object] = ()) -> list[Row]:
+    def rows(self, statement: str, params: Sequence[object] | dict[str, object] = ()) -> list[Row]:
         """Run one statement; a deadline overrun (before or during it) becomes QueryTimeout."""
         if self._check_deadline():
             raise QueryTimeout
@@ -163,10 +163,18 @@ class Reader:
 
     # -- lists ---------------------------------------------------------------------------------
 
-    def list_events(self, criteria: Criteria, *, first: int, after: str | None, order: Keyset) -> list[Row]:
-        """A keyset page after the event path ``after``: ids follow path order, so the primary key is the sort key."""
+    def list_events(self, criteria: Criteria, *, first: int, after: str | None, order: Keyset,
+                    before: str | None = None) -> list[Row]:
+        """A keyset page after the event path ``after`` (and before ``before``) in ``order``: ids follow
+        path order, so the primary key is the sort key. Read in ``order.reversed`` for a page before a place."""
         where, params = criteria.where()
-        return self.rows(sql.event_page(EVENT_COLUMNS, where, order, "?", "?"), [after, *params, first])
+        until, bound = ("?", [before]) if before is not None else (None, [])
+        return self.rows(sql.event_page(EVENT_COLUMNS, where, order, "?", "?", until), [after, *bound, *params, first])
+
+    def events_through(self, criteria: Criteria, *, order: Keyset, through: str) -> bool:
+        """Whether an event of ``criteria`` is at or before the event path ``through`` in ``order``."""
+        where, params = criteria.where()
+        return bool(self.rows(sql.events_through(where, order, "?"), [through, *params])[0][0])
 
     def count_events(self, criteria: Criteria) -> int:
         if criteria.empty:
@@ -181,12 +189,20 @@ class Reader:
         return self._fts(f"{_hits(where)} ORDER BY {sql.RANKED} LIMIT ? OFFSET ?", (match, *params, first, offset))
 
     def search_by_date(self, match: str, *, first: int, after: str | None, order: Keyset,
-                       criteria: Criteria = EVERY_EVENT) -> list[Row]:
+                       criteria: Criteria = EVERY_EVENT, before: str | None = None) -> list[Row]:
         """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
         so a word found in half the archive costs what a rare one costs (ranking must score every hit).
         """
         where, params = criteria.where()
-        return self._fts(f"{sql.hits_by_date(_hits(where), order, '?')} LIMIT ?", (match, *params, after, first))
+        until, bound = ("?", [before]) if before is not None else (None, [])
+        return self._fts(f"{sql.hits_by_date(_hits(where), order, '?', until)} LIMIT ?",
+                         [match, *params, after, *bound, first])
+
+    def hits_through(self, match: str, *, order: Keyset, through: str, criteria: Criteria = EVERY_EVENT) -> bool:
+        """Whether a hit of ``match`` among the events of ``criteria`` is at or before the event path
+        ``through`` in ``order``."""
+        where, params = criteria.where()
+        return bool(self._fts(sql.hits_through("?", order, "?", where), (match, *params, through))[0][0])
 
     def count_search(self, match: str, criteria: Criteria = EVERY_EVENT) -> int:
         where, params = criteria.where()
@@ -344,6 +360,25 @@ class Reader:
         rows = self.rows("SELECT target_id, count(*) AS n FROM related"
                          " WHERE target_id IN (SELECT value FROM json_each(?)) GROUP BY target_id", (_json_ids(ids),))
         return {row["target_id"]: row["n"] for row in rows}
+
+    def backlinks(self, target: int, *, first: int, after: tuple[str, int] | None, order: Keyset,
+                  before: tuple[str, int] | None = None) -> list[Row]:
+        """The links pointing at the event ``target`` after the place ``after`` (the citing event's
+        path, the link's position) and before ``before``, with their citing events: a range of the
+        index on ``related(target_id, event_id DESC, position)``."""
+        link = "r.id AS link_id, r.position AS position, r.title AS link_title"
+        statement = sql.backlink_page(f"{EVENT_COLUMNS}, {link}", ":target", order,
+                                      (":after", ":after_at") if after else None,
+                                      (":before", ":before_at") if before else None, ":limit")
+        after_path, after_at = after or (None, None)
+        before_path, before_at = before or (None, None)
+        return self.rows(statement, {"target": target, "limit": first, "after": after_path, "after_at": after_at,
+                                     "before": before_path, "before_at": before_at})
+
+    def backlinks_through(self, target: int, *, order: Keyset, through: tuple[str, int]) -> bool:
+        """Whether a link pointing at ``target`` is at or before the place ``through`` in ``order``."""
+        statement = sql.backlinks_through(":target", order, (":path", ":at"))
+        return bool(self.rows(statement, {"target": target, "path": through[0], "at": through[1]})[0][0])
 
     def archive(self) -> dict[str, Any]:
         """What the file is: its ``meta`` and its first and last day (read when it was opened)."""

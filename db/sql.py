@@ -7,8 +7,9 @@ builds the whole answer as JSON. Declared here, rendered both ways:
 - each **child list** (an event's sources, contexts and related links, a link's contexts):
   ``ChildList.batched()`` for many parents at once, ``ChildList.correlated(parent)`` for one;
 - each **event filter**: in ``db.filters``, one object per filter (name, condition, value);
-- the **keyset** of each date order (``Keyset``), the **page** of events, the **search** match,
-  rank weights, rank rounding and snippet, and the **timeline**.
+- the **keyset** of each date order (``Keyset``: after a cursor, before one, its mirror image), the
+  **page** of events, the **backlinks** of an event, the **search** match, rank weights, rank
+  rounding and snippet, and the **timeline**.
 
 Values never enter this SQL: a condition has ``{p}`` where a bound parameter goes.
 """
@@ -107,13 +108,31 @@ class Keyset:
     def direction(self) -> str:
         return "DESC" if self.newest_first else "ASC"
 
+    @property
+    def reversed(self) -> Keyset:
+        """The mirror-image order: a page before a cursor is the page after it in this order, reversed."""
+        return Keyset(newest_first=not self.newest_first)
+
+    def bound(self, cursor: str) -> tuple[str, str]:
+        """(the id of the cursor's place, or of the nearest event past it; the comparison of rows after it)."""
+        if self.newest_first:  # before the first event at or after the cursor's place
+            return (f"coalesce((SELECT id FROM events WHERE path >= {cursor} ORDER BY path LIMIT 1),"
+                    " 9223372036854775807)"), "<"
+        return f"coalesce((SELECT id FROM events WHERE path <= {cursor} ORDER BY path DESC LIMIT 1), -1)", ">"
+
     def after(self, column: str, cursor: str) -> str:
         """Rows after the event path ``cursor`` (an SQL expression; NULL: from the start)."""
-        if self.newest_first:  # before the first event at or after the cursor's place
-            bound = f"SELECT id FROM events WHERE path >= {cursor} ORDER BY path LIMIT 1"
-            return f"{column} < coalesce(({bound}), 9223372036854775807)"
-        bound = f"SELECT id FROM events WHERE path <= {cursor} ORDER BY path DESC LIMIT 1"
-        return f"{column} > coalesce(({bound}), -1)"
+        bound, comparison = self.bound(cursor)
+        return f"{column} {comparison} {bound}"
+
+    def before(self, column: str, cursor: str) -> str:
+        """Rows before the event path ``cursor`` (NULL: to the end): after it in the reversed order."""
+        return self.reversed.after(column, cursor)
+
+    def through(self, column: str, cursor: str) -> str:
+        """Rows up to the event path ``cursor``, its event included (NULL: none): what ``after`` leaves out."""
+        bound, comparison = self.bound(cursor)
+        return f"{column} {'>=' if comparison == '<' else '<='} {bound}"
 
     def order(self, column: str) -> str:
         return f"{column} {self.direction}"
@@ -130,10 +149,54 @@ def also(where: str) -> str:
     return "" if where == "1" else f" AND {where}"
 
 
-def event_page(select: str, where: str, keyset: Keyset, cursor: str, limit: str) -> str:
-    """A page of events ``e`` holding ``where``, after ``cursor``, in ``keyset`` order."""
-    return (f"SELECT {select} FROM events e WHERE {keyset.after('e.id', cursor)}{also(where)}"
+def event_page(select: str, where: str, keyset: Keyset, cursor: str, limit: str, until: str | None = None) -> str:
+    """A page of events ``e`` holding ``where``, after ``cursor`` (and before ``until``), in ``keyset`` order."""
+    bounded = f" AND {keyset.before('e.id', until)}" if until is not None else ""
+    return (f"SELECT {select} FROM events e WHERE {keyset.after('e.id', cursor)}{bounded}{also(where)}"
             f" ORDER BY {keyset.order('e.id')} LIMIT {limit}")
+
+
+def events_through(where: str, keyset: Keyset, cursor: str) -> str:
+    """Whether an event holding ``where`` is at or before ``cursor`` in ``keyset`` order (0 or 1): is
+    there a page on the other side of a cursor."""
+    return f"SELECT EXISTS (SELECT 1 FROM events e WHERE {keyset.through('e.id', cursor)}{also(where)})"
+
+
+# -- backlinks --------------------------------------------------------------------------------
+
+#: The order of an event's backlinks: newest citing event first, then each event's links in the order
+#: it lists them (served by the index on ``related(target_id, event_id DESC, position)``).
+BACKLINKS = NEWEST_FIRST
+#: A place among backlinks, as SQL expressions: (the citing event's path, the link's position in it).
+LinkPlace = tuple[str, str]
+
+
+def _link_after(keyset: Keyset, place: LinkPlace) -> str:
+    """Links ``r`` after ``place`` in ``keyset``'s order of citing events, positions the other way round.
+
+    Only the events of the place's own path compare positions: one gone from the file holds its
+    place in the order of events, with none of its links."""
+    path, position = place
+    bound, comparison = keyset.bound(path)
+    positions = ">" if comparison == "<" else "<"
+    return (f"r.event_id {comparison}= {bound} AND (r.event_id {comparison} {bound}"
+            f" OR (r.event_id IS (SELECT id FROM events WHERE path = {path}) AND r.position {positions} {position}))")
+
+
+def backlink_page(select: str, target: str, keyset: Keyset, cursor: LinkPlace | None, until: LinkPlace | None,
+                  limit: str) -> str:
+    """A page of the links ``r`` pointing at the event id ``target``, each joined to its citing event
+    ``e``: after ``cursor`` (and before ``until``), citing events in ``keyset`` order."""
+    bounds = "".join(f" AND {_link_after(order, place)}"
+                     for order, place in ((keyset, cursor), (keyset.reversed, until)) if place is not None)
+    return (f"SELECT {select} FROM related r CROSS JOIN events e ON e.id = r.event_id WHERE r.target_id = {target}"
+            f"{bounds} ORDER BY {keyset.order('r.event_id')}, r.position {keyset.reversed.direction} LIMIT {limit}")
+
+
+def backlinks_through(target: str, keyset: Keyset, place: LinkPlace) -> str:
+    """Whether a link pointing at ``target`` is at or before ``place`` in ``keyset`` order (0 or 1)."""
+    after = _link_after(keyset, place)
+    return f"SELECT EXISTS (SELECT 1 FROM related r WHERE r.target_id = {target} AND NOT ({after}))"
 
 
 # -- search -----------------------------------------------------------------------------------
@@ -173,10 +236,18 @@ def search_hits(select: str, match: str, *, with_events: bool, where: str = "1")
     return f"SELECT {select} FROM events_fts f{joined} WHERE {SEARCH_MATCH.format(p=match)}{also(where)}"
 
 
-def hits_by_date(hits: str, keyset: Keyset, cursor: str) -> str:
-    """``hits`` (``search_hits``) after the event id ``cursor``, in ``keyset`` order: FTS5 walks its
-    index in rowid order and stops at the page's LIMIT."""
-    return f"{hits} AND {keyset.after('f.rowid', cursor)} ORDER BY {keyset.order('f.rowid')}"
+def hits_by_date(hits: str, keyset: Keyset, cursor: str, until: str | None = None) -> str:
+    """``hits`` (``search_hits``) after the event path ``cursor`` (and before ``until``), in ``keyset``
+    order: FTS5 walks its index in rowid order and stops at the page's LIMIT."""
+    bounded = f" AND {keyset.before('f.rowid', until)}" if until is not None else ""
+    return f"{hits} AND {keyset.after('f.rowid', cursor)}{bounded} ORDER BY {keyset.order('f.rowid')}"
+
+
+def hits_through(match: str, keyset: Keyset, cursor: str, where: str = "1") -> str:
+    """Whether a hit of ``match`` among the events holding ``where`` is at or before ``cursor`` in
+    ``keyset`` order (0 or 1)."""
+    hits = search_hits("1", match, with_events=False, where=where)
+    return f"SELECT EXISTS ({hits} AND {keyset.through('f.rowid', cursor)})"
 
 
 def count_hits(match: str, where: str = "1") -> str:

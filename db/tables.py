@@ -7,6 +7,7 @@ the way sqlite-utils creates it (so both tools detect it), and ``meta`` says wha
 from __future__ import annotations
 
 import sqlite_utils
+from sqlite_utils.db import DescIndex
 
 from . import SCHEMA_VERSION
 
@@ -91,7 +92,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("contexts", ["event_count"], False),
     ("event_contexts", ["context_id", "event_id"], True),
     ("related", ["event_id", "position"], True),
-    ("related", ["target_id"], False),
+    ("related", ["target_id", DescIndex("event_id"), "position"], False),  # backlinks, newest citing event first
     ("build_files", ["file"], False),  # an event's file, for what changed (``db.incremental``)
 ]
 
@@ -114,10 +115,15 @@ def create_index(db: sqlite_utils.Database, table: str, columns: list[str], uniq
     db[table].create_index(columns, unique=unique, if_not_exists=True)  # type: ignore[union-attr]
 
 
-def create_indexes(db: sqlite_utils.Database) -> None:
-    """Create lookup indexes and the full-text index, once the rows are in."""
+def create_lookup_indexes(db: sqlite_utils.Database) -> None:
+    """Create every lookup index not there yet (an incremental build adds those declared since the file was built)."""
     for table, columns, unique in INDEXES:
         create_index(db, table, columns, unique)
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """Create lookup indexes and the full-text index, once the rows are in."""
+    create_lookup_indexes(db)
     db["events"].enable_fts(FTS_COLUMNS, tokenize="porter unicode61 remove_diacritics 2")  # type: ignore[union-attr]
 
 

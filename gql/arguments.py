@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from db.filters import FILTERS_BY_NAME, Criteria, Filter, Kind, plain_match
 from db.paths import PathError, canonical_path
@@ -30,8 +30,13 @@ from .limits import (
     MAX_WINDOW_DAYS,
 )
 
-#: Cursor kinds: an event's place in date order (its canonical path) and a place in a ranking.
-EVENT_CURSOR, RANK_CURSOR = "e", "s"
+#: Cursor kinds: an event's place in date order (its canonical path), a place in a ranking, and a
+#: link's place among an event's backlinks (the citing event's path and the link's position in it).
+EVENT_CURSOR, RANK_CURSOR, LINK_CURSOR = "e", "s", "l"
+#: The arguments that hold a cursor: the page goes on after one, or ends before one.
+CURSOR_ARGUMENTS = ("after", "before")
+#: A link's place among backlinks: (the citing event's canonical path, the link's position in it).
+LinkPlace = tuple[str, int]
 
 
 def nested_deeper_than(value: Any, limit: int) -> bool:
@@ -46,8 +51,8 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
 
 
 #: The integer arguments every client can abuse, by name: the values allowed.
-RANGES = {"first": (0, MAX_PAGE), "offset": (0, MAX_OFFSET), "depth": (0, MAX_GRAPH_DEPTH),
-          "limit": (1, MAX_GRAPH_NODES), "month": (1, 12), "day": (1, 31)}
+RANGES = {"first": (0, MAX_PAGE), "last": (0, MAX_PAGE), "offset": (0, MAX_OFFSET),
+          "depth": (0, MAX_GRAPH_DEPTH), "limit": (1, MAX_GRAPH_NODES), "month": (1, 12), "day": (1, 31)}
 
 
 def in_range(name: str, value: int, high: int | None = None) -> int:
@@ -88,9 +93,9 @@ def trending_window(date_from: dt.date, date_to: dt.date) -> tuple[Window, Windo
     return (date_from.isoformat(), date_to.isoformat()), (before[0].isoformat(), before[1].isoformat())
 
 
-def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:
-    """``first``: 0..maximum, ``default`` when omitted."""
-    return default if first is None else in_range("first", first, maximum)
+def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE, name: str = "first") -> int:
+    """``first`` (or ``last``): 0..maximum, ``default`` when omitted."""
+    return default if first is None else in_range(name, first, maximum)
 
 
 def offset(value: int) -> int:
@@ -108,36 +113,64 @@ def event_path(value: str, text: str, what: str = "cursor") -> str:
     raise UserError(f"invalid {what}: {text[:40]!r}")
 
 
-def cursor_value(text: str, kinds: tuple[str, ...]) -> tuple[str, int | str]:
-    """(kind, value) of a cursor of one of ``kinds``: a rank's place, or an event's path."""
-    kind, value = cursors.decode(text, kinds)
-    return kind, cursors.number(value, text) if kind == RANK_CURSOR else event_path(value, text)
+def cursor_value(text: str, kinds: tuple[str, ...], argument: str = "after") -> tuple[str, int | str | LinkPlace]:
+    """(kind, value) of a cursor of one of ``kinds`` given as ``argument``: a rank's place, an
+    event's path, or a link's place (``LinkPlace``)."""
+    what = f"{argument} cursor"
+    kind, value = cursors.decode(text, kinds, what)
+    if kind == RANK_CURSOR:  # the place after it must be an SQLite integer too (an OFFSET)
+        place = cursors.number(value, text, what)
+        if place >= 2**63 - 1:
+            raise UserError(f"invalid {what}: {text[:40]!r}")
+        return kind, place
+    if kind == LINK_CURSOR:
+        position, colon, path = value.partition(":")
+        if not colon:
+            raise UserError(f"invalid {what}: {text[:40]!r}")
+        return kind, (event_path(path, text, what), cursors.number(position, text, what))
+    return kind, event_path(value, text, what)
 
 
-def event_cursor(after: str | None) -> str | None:
-    """The event path an ``after`` cursor of a date-ordered page holds (None: from the start).
+def event_cursor(text: str | None, argument: str = "after") -> str | None:
+    """The event path a cursor of a date-ordered page holds (None: from the start, or to the end).
 
-    The page goes on after that place in date order even when the event is gone from the file."""
-    return str(cursor_value(after, (EVENT_CURSOR,))[1]) if after else None
+    The page goes on after (or ends before) that place in date order even when the event is gone
+    from the file."""
+    return str(cursor_value(text, (EVENT_CURSOR,), argument)[1]) if text else None
 
 
-def rank_cursor(after: str) -> int:
+def rank_cursor(text: str, argument: str = "after") -> int:
     """The place in the ranking a ``search`` cursor by relevance holds."""
-    return int(_search_cursor(after, RANK_CURSOR))
+    return int(_search_cursor(text, RANK_CURSOR, argument))
 
 
-def dated_cursor(after: str) -> str:
+def dated_cursor(text: str, argument: str = "after") -> str:
     """The event path a ``search`` cursor in date order holds."""
-    return str(_search_cursor(after, EVENT_CURSOR))
+    return str(_search_cursor(text, EVENT_CURSOR, argument))
 
 
-def _search_cursor(after: str, kind: str) -> int | str:
+def _search_cursor(text: str, kind: str, argument: str) -> int | str:
     """A search cursor of the order ``kind``; a cursor of the other ordering is refused, not misread."""
-    found, value = cursor_value(after, (RANK_CURSOR, EVENT_CURSOR))
+    found, value = cursor_value(text, (RANK_CURSOR, EVENT_CURSOR), argument)
     if found != kind:
         orders = "RELEVANCE" if kind == RANK_CURSOR else "NEWEST_FIRST or OLDEST_FIRST"
-        raise UserError(f"invalid cursor: it belongs to a search with another orderBy (this one needs {orders})")
-    return value
+        raise UserError(f"invalid {argument} cursor: it belongs to a search with another orderBy"
+                        f" (this one needs {orders})")
+    return cast(int | str, value)
+
+
+def link_cursor(place: LinkPlace) -> str:
+    """The cursor of a backlink: the citing event's path and the link's position in it."""
+    path, position = place
+    return cursors.encode(LINK_CURSOR, f"{position}:{path}")
+
+
+def link_place(text: str | None, argument: str = "after") -> LinkPlace | None:
+    """The place a backlink cursor holds (None: from the start, or to the end); it keeps its place
+    in the order when the citing event is gone."""
+    if not text:
+        return None
+    return cast(LinkPlace, cursor_value(text, (LINK_CURSOR,), argument)[1])
 
 
 def search_match(text: str, advanced: bool) -> str | None:

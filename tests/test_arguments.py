@@ -136,7 +136,7 @@ def test_event_cursor() -> None:
 def test_event_cursor_refuses(after: str) -> None:
     with pytest.raises(UserError) as info:
         arguments.event_cursor(after)
-    assert info.value.message.startswith("invalid cursor: ")
+    assert info.value.message.startswith("invalid after cursor: ")
 
 
 def test_search_cursors() -> None:
@@ -155,13 +155,13 @@ def test_search_cursor_of_the_other_order_is_refused(read: Any, given: str, orde
     with pytest.raises(UserError) as info:
         read(given)
     assert info.value.message == (
-        f"invalid cursor: it belongs to a search with another orderBy (this one needs {orders})")
+        f"invalid after cursor: it belongs to a search with another orderBy (this one needs {orders})")
 
 
 def test_search_cursor_of_no_search_is_refused() -> None:
     with pytest.raises(UserError) as info:
         arguments.rank_cursor(cursors.encode("Event", 3))
-    assert info.value.message == "invalid cursor: 'RXZlbnQ6Mw' does not belong here"
+    assert info.value.message == "invalid after cursor: 'RXZlbnQ6Mw' does not belong here"
 
 
 # -- filters ---------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts:
         connection="EventConnection", edge="EventEdge",
         rows=lambda limit: sql.event_page("e.id", where, keyset, after, limit), columns="id",
         position="id", direction=keyset.direction, cursor=_DATED_CURSOR,
-        earlier=f"{after} IS NOT NULL", total=total, first=first,
+        earlier=f"({sql.events_through(where, keyset, after)})", total=total, first=first,
     ))
 
 
@@ -137,14 +137,15 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
                             where=where)
     if order == "RELEVANCE":
         offset = b.params.argument(arguments.get("after"), binding.after_rank)
-        hits, skip, earlier = f"{found} ORDER BY {sql.RANKED}", f" OFFSET {offset}", f"{offset} > 0"
+        hits, skip = f"{found} ORDER BY {sql.RANKED}", f" OFFSET {offset}"
+        earlier = f"{offset} > 0 AND EXISTS ({sql.search_hits('1', match, with_events=False, where=where)})"
         cursor = f"gql_id('{RANK_CURSOR}', {{e}}.n)"
         place = f"{offset} + row_number() OVER (ORDER BY {sql.ranked('rank', 'id')}) - 1"
     else:
         keyset = sql.KEYSETS[order]
         after = b.params.argument(arguments.get("after"), binding.after_event)
         hits = sql.hits_by_date(found, keyset, after)
-        skip, earlier = "", f"{after} IS NOT NULL"
+        skip, earlier = "", f"({sql.hits_through(match, keyset, after, where)})"
         cursor, place = _DATED_CURSOR, f"row_number() OVER (ORDER BY id {keyset.direction})"
     return connection(b, node, Page(
         connection="SearchConnection", edge="SearchEdge",

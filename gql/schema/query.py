@@ -13,6 +13,7 @@ from ..errors import UserError
 from .context import Info
 from .facets import TRENDING_DESCRIPTION, TrendingContext, contexts_within, publishers_within, trending
 from .inputs import EventFilter, EventOrder, Interval, SearchOrder, criteria_of
+from .pages import BOTH_WAYS
 from .search import SearchConnection, search
 from .types import (
     Archive,
@@ -51,32 +52,39 @@ class Query:
         row = info.context.reader.event_by_path(path)
         return Event.from_row(row) if row is not None else None
 
-    @strawberry.field(description="Events, newest first unless `orderBy` says otherwise.")
+    @strawberry.field(description=f"Events, newest first unless `orderBy` says otherwise. {BOTH_WAYS}")
     def events(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         filter: EventFilter | None = None,
         order_by: EventOrder | None = None,
     ) -> EventConnection:
-        return event_connection(info, criteria_of(filter), first, after, order_by or EventOrder.NEWEST_FIRST)
+        return event_connection(info, criteria_of(filter), first, after, order_by or EventOrder.NEWEST_FIRST, last,
+                                before)
 
     @strawberry.field(description="Full-text search over titles, bodies and context names, best first unless "
-                      "`orderBy` says otherwise; `filter` narrows the hits as it narrows `events`.")
+                      f"`orderBy` says otherwise; `filter` narrows the hits as it narrows `events`. {BOTH_WAYS} "
+                      "By relevance a cursor is a place in the ranking.")
     def search(
         self,
         info: Info,
         query: str,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         advanced: Annotated[bool, strawberry.argument(
             description="Read `query` as an FTS5 expression (AND, OR, NEAR, \"phrases\", prefix*)."
         )] = False,
         order_by: SearchOrder | None = None,
         filter: EventFilter | None = None,
     ) -> SearchConnection:
-        return search(info, query, criteria_of(filter), first, after, advanced, order_by or SearchOrder.RELEVANCE)
+        return search(info, query, criteria_of(filter), first, after, advanced, order_by or SearchOrder.RELEVANCE,
+                      last, before)
 
     @strawberry.field(description="A context (topic) by exact name.")
     def context(self, info: Info, name: str) -> Context | None:

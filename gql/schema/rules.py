@@ -37,7 +37,9 @@ from graphql import (
 from db.filters import FILTERS, Kind
 
 from ..arguments import (
+    CURSOR_ARGUMENTS,
     EVENT_CURSOR,
+    LINK_CURSOR,
     RANGES,
     RANK_CURSOR,
     check_filter_shape,
@@ -49,7 +51,9 @@ from ..arguments import (
 from ..errors import BAD_USER_INPUT, LIMIT_EXCEEDED, UserError
 from ..limits import MAX_COST, MAX_GRAPH_NODES, MAX_PAGE
 
-CURSOR_KINDS = {"search": (RANK_CURSOR, EVENT_CURSOR)}  # by rank or by date; every other `after` is an event's
+#: The cursor kinds of a field's `after` and `before`: by rank or by date for search, a link's place for
+#: backlinks; every other cursor is an event's.
+CURSOR_KINDS = {"search": (RANK_CURSOR, EVENT_CURSOR), "linkedFrom": (LINK_CURSOR,)}
 NAME_LISTS = {item.name for item in FILTERS if item.kind is Kind.NAMES}
 SEARCH_WORDS = {item.name for item in FILTERS if item.kind is Kind.WORDS}
 
@@ -64,10 +68,10 @@ class ArgumentLimits(ValidationRule):
                 in_range(name, int(value.value))
             except UserError as exc:
                 self._error(exc.message, node)
-        elif name == "after" and isinstance(value, StringValueNode):
+        elif name in CURSOR_ARGUMENTS and isinstance(value, StringValueNode):
             kinds = CURSOR_KINDS.get(self._field_name(), (EVENT_CURSOR,))
             try:
-                cursor_value(value.value, kinds)
+                cursor_value(value.value, kinds, name)
             except UserError as exc:
                 self._error(exc.message, node)
         elif name == "query" and isinstance(value, StringValueNode):
@@ -105,9 +109,9 @@ class ArgumentLimits(ValidationRule):
 LIST_FACTORS = {
     "related": 10, "sources": 5, "contexts": 20, "coOccurring": 10, "categories": 20, "events": 20,
     "search": 20, "days": 20, "publishers": 20, "timeline": 100, "relatedGraph": 100,
-    "onThisDay": 20, "domains": 10, "years": 50, "trending": 10,
+    "onThisDay": 20, "domains": 10, "years": 50, "trending": 10, "linkedFrom": 20,
 }
-PAGE_ARGUMENTS = ("first", "limit")
+PAGE_ARGUMENTS = ("first", "last", "limit")
 
 
 class QueryCost(ValidationRule):

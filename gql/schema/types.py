@@ -15,8 +15,10 @@ from .. import cursors
 from ..arguments import EVENT_CURSOR, event_cursor, in_range, page_size
 from .context import Info
 from .inputs import EventFilter, EventOrder, GraphDirection, Interval, criteria_of
+from .pages import BOTH_WAYS, PageInfo, window
 
 if TYPE_CHECKING:
+    from .backlinks import BacklinkConnection
     from .facets import Facets
 
 
@@ -34,14 +36,6 @@ class Source:
     @classmethod
     def from_row(cls, row: Row) -> Source:
         return cls(name=row["name"], url=row["url"], domain=row["domain"])
-
-
-@strawberry.type(description="A page of events with Relay cursors.")
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
 
 
 @strawberry.type
@@ -70,25 +64,19 @@ class EventConnection:
 
 
 def event_connection(info: Info, criteria: Criteria, first: int | None, after: str | None,
-                     order: EventOrder = EventOrder.NEWEST_FIRST) -> EventConnection:
-    """Keyset pagination over events: the cursor holds the last event's path (its identity)."""
-    size = page_size(first)
-    after_path = event_cursor(after)
+                     order: EventOrder = EventOrder.NEWEST_FIRST, last: int | None = None,
+                     before: str | None = None) -> EventConnection:
+    """Keyset pages over events, both ways: a cursor holds an event's path (its identity)."""
     reader = info.context.reader
-    rows = reader.list_events(criteria, first=size + 1, after=after_path, order=order.keyset) if size else []
-    edges = [EventEdge(cursor=cursors.encode(EVENT_CURSOR, row["path"]), node=Event.from_row(row))
-             for row in rows[:size]]
-    return EventConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > size,
-            has_previous_page=after_path is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        _count=lambda: reader.count_events(criteria),
-        _criteria=criteria,
+    page = window(first, after, last, before, event_cursor).keyset_page(
+        order.keyset,
+        lambda keyset, start, end, limit: reader.list_events(criteria, first=limit, after=start, order=keyset,
+                                                             before=end),
+        lambda keyset, place: reader.events_through(criteria, order=keyset, through=place),
     )
+    edges = [EventEdge(cursor=cursors.encode(EVENT_CURSOR, row["path"]), node=Event.from_row(row)) for row in page.rows]
+    return EventConnection(edges=edges, page_info=PageInfo.of(edges, page),
+                           _count=lambda: reader.count_events(criteria), _criteria=criteria)
 
 
 @strawberry.type(description="Number of events in one day, month or year.")
@@ -117,10 +105,12 @@ class Context(Node):
         return cls(id=strawberry.ID(cursors.node_id("Context", name)), _pk=pk, name=name,
                    event_count=event_count or 0)
 
-    @strawberry.field(description="Events with this context, newest first; `filter` narrows them further.")
-    def events(self, info: Info, first: int | None = None, after: str | None = None,
-               order_by: EventOrder | None = None, filter: EventFilter | None = None) -> EventConnection:
-        return event_connection(info, self._criteria(filter), first, after, order_by or EventOrder.NEWEST_FIRST)
+    @strawberry.field(description=f"Events with this context, newest first; `filter` narrows them further. {BOTH_WAYS}")
+    def events(self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None,
+               before: str | None = None, order_by: EventOrder | None = None,
+               filter: EventFilter | None = None) -> EventConnection:
+        return event_connection(info, self._criteria(filter), first, after, order_by or EventOrder.NEWEST_FIRST, last,
+                                before)
 
     @strawberry.field(description="Events with this context per day, month or year; `filter` narrows them.")
     def timeline(self, info: Info, interval: Interval = Interval.MONTH,
@@ -220,6 +210,14 @@ class Event(Node):
     @strawberry.field(description="How many related links of the archive point at this event (backlinks).")
     async def linked_from_count(self, info: Info) -> int:
         return await info.context.loaders.linked_from_count.load(self._pk)
+
+    @strawberry.field(description="The links of other events that point at this one (backlinks): newest citing event "
+                      f"first, then in the order each lists them. {BOTH_WAYS}")
+    def linked_from(self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None,
+                    before: str | None = None) -> Annotated[BacklinkConnection, strawberry.lazy(".backlinks")]:
+        from .backlinks import linked_from  # it builds on Event: imported when first asked for
+
+        return linked_from(info, self._pk, first, after, last, before)
 
     @strawberry.field(description="Events reachable within `depth` hops (one recursive SQL query), along the "
                       "event's links (OUTGOING), against them (INCOMING: the events that cite it), or BOTH.")

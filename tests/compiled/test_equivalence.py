@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bench.queries import SPECS, inlined, renamed, variable_pools
+from gql import cursors
 from gql.web.app import create_app
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
@@ -76,3 +77,39 @@ async def test_bench_queries(sample_db: Path, spec_key: str) -> None:
     # plan's; facets are the resolvers' (the compiler declines them)
     compiles = "facets" not in requests[0][0]
     assert sources == ["resolvers"] + ["compiled" if compiles else "resolvers"] * (len(sources) - 1), spec_key
+
+
+#: Forward pages whose `hasPreviousPage` is looked up on the other side of `after` (an EXISTS in the
+#: compiled statement, a lookup of the resolvers): at the ends, past them, filtered, every order.
+LATE, EARLY = cursors.encode("e", "/news/2099/01/01/late.md"), cursors.encode("e", "/news/2000/01/01/early.md")
+MIDDLE, RANK_3 = cursors.encode("e", "/news/2015/09/10/x.md"), cursors.encode("s", 3)
+SIDES = [
+    f'{{ events(first: 2, after: "{LATE}") {{ pageInfo {{ hasPreviousPage hasNextPage }} edges {{ cursor }} }} }}',
+    f'{{ events(first: 2, after: "{EARLY}", orderBy: OLDEST_FIRST) {{ pageInfo {{ hasPreviousPage }} }} }}',
+    f'{{ events(first: 2, after: "{EARLY}") {{ pageInfo {{ hasPreviousPage hasNextPage }} }} }}',
+    f'{{ events(first: 2, after: "{MIDDLE}", filter: {{contextsAny: ["Syria"]}}) {{ pageInfo {{ hasPreviousPage }} }}'
+    " }",
+    f'{{ search(query: "migrant", first: 2, after: "{RANK_3}") {{ pageInfo {{ hasPreviousPage }} }} }}',
+    f'{{ search(query: "zzzznothing", first: 2, after: "{RANK_3}") {{ pageInfo {{ hasPreviousPage }} }} }}',
+    f'{{ search(query: "migrant", first: 2, after: "{LATE}", orderBy: NEWEST_FIRST) {{ pageInfo {{ hasPreviousPage }}'
+    " edges { cursor } } }",
+    f'{{ search(query: "migrant", first: 2, after: "{LATE}", orderBy: OLDEST_FIRST) {{ pageInfo {{ hasPreviousPage }}'
+    " } }",
+    # filtered: only the filter's hits count on the other side
+    f'{{ search(query: "syria", first: 2, after: "{RANK_3}", filter: {{category: "Law and crime"}}) {{ pageInfo '
+    "{ hasPreviousPage } edges { cursor } } }",
+    f'{{ search(query: "syria", first: 2, after: "{MIDDLE}", orderBy: NEWEST_FIRST, filter: {{dateTo: "2015-09-09"}})'
+    " { pageInfo { hasPreviousPage } edges { cursor } } }",
+]
+
+
+@pytest.mark.parametrize("document", SIDES, ids=[f"side{i}" for i in range(len(SIDES))])
+async def test_the_other_side_of_a_cursor(sample_db: Path, document: str) -> None:
+    reference = await answers(sample_db, False, [(document, None, {})])
+    assert await answers(sample_db, True, [(document, None, {})]) == reference
+    assert all(status == 200 and '"errors"' not in text for status, text in reference)
+    app = create_app(sample_db, response_cache=False, max_age=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        sources = [(await http.post("/graphql", json={"query": document, "extensions": {"cost": True}})
+                    ).json()["extensions"]["cost"]["executor"] for _ in range(2)]
+    assert sources == ["resolvers", "compiled"]  # the second answer was the compiled plan's

@@ -114,3 +114,19 @@ def test_an_incremental_build_equals_a_full_build(corpus: Path, tmp_path: Path, 
         assert len(second.changes.added) == len(second.changes.removed) == 1
     if change == "edit an event":
         assert len(second.changes.changed) == 1 and not second.changes.added and not second.changes.removed
+
+
+def test_an_incremental_build_adds_the_indexes_declared_since(corpus: Path, tmp_path: Path) -> None:
+    """A file built before an index was declared (here: the backlinks' one, dropped) gets it at its next build."""
+    served = tmp_path / "news.db"
+    build(corpus, served, workers=1)
+    index = "idx_related_target_id_event_id_position"
+    with sqlite3.connect(served) as conn:
+        conn.execute(f"DROP INDEX {index}")
+    conn.close()
+    _edit_event(corpus)
+    assert build(corpus, served, workers=1).incremental
+    with sqlite3.connect(served) as conn:
+        [(sql,)] = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (index,)).fetchall()
+    conn.close()
+    assert '"event_id" desc' in sql

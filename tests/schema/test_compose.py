@@ -167,3 +167,34 @@ async def test_the_facets_of_a_filtered_search_count_the_filtered_hits(gql_post:
         counts[truth[path]["category"]] = counts.get(truth[path]["category"], 0) + 1
     found = {item["value"]: item["count"] for item in data["search"]["facets"]["categories"]}
     assert found == counts and CONFLICT not in found and sum(found.values()) == data["search"]["totalCount"] > 0
+
+
+async def test_a_filtered_search_pages_both_ways(gql_post: Any) -> None:
+    """The filter holds on every page, forward and backward, and the page flags count only its hits."""
+    query = ("query($o: SearchOrder, $f: EventFilter, $n: Int, $a: String, $l: Int, $b: String) { search(query: "
+             '"syria", orderBy: $o, filter: $f, first: $n, after: $a, last: $l, before: $b) { totalCount '
+             "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { path } } } }")
+    narrowed = {"not": {"category": CONFLICT}}
+    for order in ("RELEVANCE", "NEWEST_FIRST", "OLDEST_FIRST"):
+        whole = (await gql_post(query, {"o": order, "f": narrowed, "n": 100}))["search"]
+        expected = [edge["node"]["path"] for edge in whole["edges"]]
+        assert len(expected) == whole["totalCount"] > 2
+        forward: list[str] = []
+        after = None
+        while True:
+            page = (await gql_post(query, {"o": order, "f": narrowed, "n": 2, "a": after}))["search"]
+            forward += [edge["node"]["path"] for edge in page["edges"]]
+            assert page["pageInfo"]["hasPreviousPage"] == (after is not None)
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        backward: list[str] = []
+        before = None
+        while True:
+            page = (await gql_post(query, {"o": order, "f": narrowed, "l": 2, "b": before}))["search"]
+            backward = [edge["node"]["path"] for edge in page["edges"]] + backward
+            assert page["pageInfo"]["hasNextPage"] == (before is not None)
+            if not page["pageInfo"]["hasPreviousPage"]:
+                break
+            before = page["pageInfo"]["startCursor"]
+        assert forward == expected == backward, order

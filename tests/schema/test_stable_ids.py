@@ -78,6 +78,20 @@ async def test_a_cursor_taken_before_continues_the_same_walk(two_builds: tuple[P
         assert [e["node"]["path"] for e in page] == expected
 
 
+async def test_a_before_cursor_taken_before_keeps_its_place(two_builds: tuple[Path, Path]) -> None:
+    back = ("query($b: String) { events(last: 7, before: $b, orderBy: OLDEST_FIRST) "
+            "{ edges { node { path } } pageInfo { hasNextPage } } }")
+    before, after = [await everything(db) for db in two_builds]
+    paths = [edge["node"]["path"] for edge in after]
+    taken = before[::11]
+    assert any(edge["node"]["path"] not in paths for edge in taken)  # some are gone from the second build
+    for edge in taken:
+        page = (await ask(two_builds[1], back, {"b": edge["cursor"]}))["events"]
+        expected = [path for path in paths if path < edge["node"]["path"]][-7:]
+        assert [e["node"]["path"] for e in page["edges"]] == expected
+        assert page["pageInfo"]["hasNextPage"] is True  # later events remain in the second build
+
+
 async def test_a_context_id_is_its_name(two_builds: tuple[Path, Path]) -> None:
     for db in two_builds:
         data = await ask(db, '{ context(name: "Syria") { id } }')

@@ -16,7 +16,7 @@ from tests.support.rows import sample_cursor
      "depth must be between 0 and 6; got 1000"),
     ("{ events(first: 1) { edges { node { relatedGraph(limit: 0) { edges { source } } } } } }",
      "limit must be between 1 and 500; got 0"),
-    ('{ events(after: "garbage!") { totalCount } }', "invalid cursor: 'garbage!'"),
+    ('{ events(after: "garbage!") { totalCount } }', "invalid after cursor: 'garbage!'"),
     (f'{{ search(query: "x", after: "{cursors.encode("Event", 3)}") {{ totalCount }} }}', "does not belong here"),
     (f'{{ events(after: "{cursors.encode("s", 3)}") {{ totalCount }} }}', "does not belong here"),
     ('{ search(query: "' + "x" * 501 + '") { totalCount } }', "search query too long"),
