@@ -26,7 +26,9 @@ from starlette.routing import Route
 
 from db.filters import FILTERS_BY_NAME, Criteria
 from db.read import Reader
-from db.sql import NEWEST_FIRST, OLDEST_FIRST
+from db.sql import BACKLINKS, NEWEST_FIRST, OLDEST_FIRST
+from gql import cursors
+from gql.arguments import EVENT_CURSOR
 from gql.limits import MAX_PAGE
 from gql.schema.facets import FACET_PAGE
 
@@ -170,11 +172,32 @@ def _facets_ctx(reader: Reader, v: Vars) -> Any:
     }}}
 
 
+def _backlinks(reader: Reader, v: Vars) -> Any:
+    row = reader.event_by_path(v["path"])
+    if row is None:
+        return {"event": None}
+    links = reader.backlinks(row["id"], first=11, after=None, order=BACKLINKS)[:10]
+    return {"event": {"linkedFrom": {"totalCount": reader.linked_from_counts([row["id"]]).get(row["id"], 0), "edges": [
+        {"node": {"title": r["link_title"], "event": {"path": r["path"], "date": r["date"], "title": r["title"]}}}
+        for r in links]}}}
+
+
+def _backward(reader: Reader, v: Vars) -> Any:
+    """A page read backward: the page after the cursor in the reversed order, turned round."""
+    rows = reader.list_events(Criteria(), first=21, after=cursors.decode(v["before"], (EVENT_CURSOR,))[1],
+                              order=NEWEST_FIRST.reversed)
+    kept = rows[:20][::-1]
+    return {"events": {"pageInfo": {"hasPreviousPage": len(rows) > 20,
+                                    "startCursor": cursors.encode(EVENT_CURSOR, kept[0]["path"]) if kept else None},
+                       "edges": [{"node": {"path": r["path"], "date": r["date"], "title": r["title"]}} for r in kept]}}
+
+
 FORM_A: dict[str, Callable[[Reader, Vars], Any]] = {
     "q1": _event_q1, "q2": _events_q2, "q3": _related_q3, "search": _search, "search_date": _search_date,
     "timeline": _timeline,
     "depth3": _depth3,
-    "search_filtered": _search_filtered, "or_ctx": _or_ctx, "facets_ctx": _facets_ctx,
+    "search_filtered": _search_filtered, "or_ctx": _or_ctx, "facets_ctx": _facets_ctx, "backlinks": _backlinks,
+    "backward": _backward,
 }
 
 # -- form b: one statement per answer ---------------------------------------------------------

@@ -18,6 +18,9 @@ from urllib.parse import quote
 
 import orjson
 
+from gql.arguments import EVENT_CURSOR
+from gql.cursors import encode
+
 Vars = dict[str, Any]
 MAX_LINES = 20_000  # distinct requests per rotating query: more than our response cache holds
 OUR_CACHE_ENTRIES = 4096  # gql.limits.RESPONSE_CACHE_ENTRIES: an LRU of this many answers
@@ -41,6 +44,11 @@ OR_CTX = ("query OrCtx($a: [String!], $b: [String!]) { events(first: 20, filter:
 FACETS_CTX = ("query FacetsCtx($ctx: [String!]) { events(first: 0, filter: {contextsAny: $ctx}) { totalCount facets {"
               " contexts { context { name } count } publishers { value count } domains { value count }"
               " categories { value count } years { bucket count } } } }")
+#: A page of an event's backlinks, and a page of events read backward from a cursor
+BACKLINKS = ("query Backlinks($path: String!) { event(path: $path) { linkedFrom(first: 10) { totalCount"
+             " edges { node { title event { path date title } } } } } }")
+BACKWARD = ("query Backward($before: String) { events(last: 20, before: $before) { pageInfo { hasPreviousPage"
+            " startCursor } edges { node { path date title } } } }")
 DEPTH3 = "query Depth3($path: String!) { event(path: $path) { related { event { related { event { related { event { title } } } } } } } }"  # noqa: E501
 
 # datasette-graphql 2.2: a table per field, filters, sort, `*_list` for reverse foreign keys and
@@ -77,7 +85,8 @@ class Spec:
     pool: str  # which variables rotate: "none", "one" (a fixed path), "nonce", "path", "related", "search",
     #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx", "search_window" (the
     #  same words and 15 days either side of their event), "context" and "ctx_pair" (one or two
-    #  contexts of 2 to 1,000 events: a size class both N have, so a row costs the same at both)
+    #  contexts of 2 to 1,000 events: a size class both N have, so a row costs the same at both),
+    #  "cited" (paths of events some link points at), "before" (a cursor of each event path)
     #  "nonce": the same document with a variable it does not declare (GraphQL ignores it), so the
     #  answer is identical but no response cache keyed on the request can serve it
     datasette: str | None = None
@@ -121,6 +130,10 @@ SPECS: tuple[Spec, ...] = (
          SEARCH_FILTERED, "search_filtered", "search_window"),
     Spec("or_ctx", "20 newest events of either of two contexts (`or`)", OR_CTX, "or_ctx", "ctx_pair"),
     Spec("facets_ctx", "facets (5 lists) of a context's events", FACETS_CTX, "facets_ctx", "context"),
+    Spec("backlinks", "the 10 newest links pointing at an event, with their citing events", BACKLINKS, "backlinks",
+         "cited"),
+    Spec("backward", "the 20 events before a cursor (`last`/`before`), newest first", BACKWARD, "backward",
+         "before"),
     Spec("Q1get", "Q1 as identical GET (warm cache)", Q1, "q1", "one", DS_Q1, method="GET"),
 )
 
@@ -177,6 +190,7 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
             if previous and previous != first:
                 ctx.append({"ctx": [first, previous]})
             previous = first
+        cited = [{"path": p} for p in _shuffled(conn, "path", "id IN (SELECT target_id FROM related)", limit)]
         sized = [row[0] for row in conn.execute(
             "SELECT name FROM contexts WHERE event_count BETWEEN 2 AND 1000"
             " ORDER BY (id * 2654435761) % 4294967296 LIMIT ?", (limit,))]
@@ -186,7 +200,9 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
         "none": [{}], "one": (related or paths)[:1], "nonce": [{"nonce": i} for i in range(limit)], "path": paths,
         "related": related or paths, "search": search, "ctx": ctx,
         "search_fts": [{"q": " ".join(f'"{word}"' for word in v["q"].split())} for v in search],
-        "search_window": search_window, "context": [{"ctx": [name]} for name in sized],
+        "search_window": search_window, "cited": cited,
+        "before": [{"before": encode(EVENT_CURSOR, v["path"])} for v in paths],
+        "context": [{"ctx": [name]} for name in sized],
         # every context paired with others further down the list: more pairs than the response cache holds
         "ctx_pair": [{"a": [sized[i]], "b": [sized[(i + step) % len(sized)]]} for step in range(1, 10)
                      for i in range(len(sized)) if len(sized) > step][:limit],

@@ -184,13 +184,21 @@ def _link_after(keyset: Keyset, place: LinkPlace) -> str:
 
 
 def backlink_page(select: str, target: str, keyset: Keyset, cursor: LinkPlace | None, until: LinkPlace | None,
-                  limit: str) -> str:
+                  limit: str, citing: str = "e") -> str:
     """A page of the links ``r`` pointing at the event id ``target``, each joined to its citing event
-    ``e``: after ``cursor`` (and before ``until``), citing events in ``keyset`` order."""
+    (as ``citing``: another name where ``target`` is a column of an outer ``e``): after ``cursor``
+    (and before ``until``), citing events in ``keyset`` order."""
     bounds = "".join(f" AND {_link_after(order, place)}"
                      for order, place in ((keyset, cursor), (keyset.reversed, until)) if place is not None)
-    return (f"SELECT {select} FROM related r CROSS JOIN events e ON e.id = r.event_id WHERE r.target_id = {target}"
+    return (f"SELECT {select} FROM related r CROSS JOIN events {citing} ON {citing}.id = r.event_id"
+            f" WHERE r.target_id = {target}"
             f"{bounds} ORDER BY {keyset.order('r.event_id')}, r.position {keyset.reversed.direction} LIMIT {limit}")
+
+
+def linked_from_count(target: str) -> str:
+    """How many links point at the event id ``target`` (``linkedFromCount``, a backlink page's
+    ``totalCount``); ``Reader.linked_from_counts`` counts a batch of events the same way."""
+    return f"(SELECT count(*) FROM related WHERE target_id = {target})"
 
 
 def backlinks_through(target: str, keyset: Keyset, place: LinkPlace) -> str:

@@ -96,6 +96,13 @@ def first(value: Any) -> int:
     return size
 
 
+def last(value: Any) -> int:
+    """``last`` of a page read backward; null makes it a forward page, which is another statement."""
+    if value is None:
+        raise Unsupported("last: null")
+    return first(value)
+
+
 def after_event(value: Any) -> str | None:
     """The event path of a keyset cursor, None from the start."""
     return None if value is None else _declining(arguments.event_cursor, _string(value, "after"))

@@ -24,6 +24,8 @@ class Page:
     ``rows(limit)`` is the SQL of the page's rows (``columns``, an ``id`` among them) with a
     LIMIT expression; ``position`` orders them (``direction``); ``cursor`` and ``scalars`` are
     SQL over a row ``{e}``; ``earlier`` says there is a previous page; ``total`` counts every row.
+    A page read ``backward`` (``last``) reads its rows from the end it stops at: one more row than
+    ``first`` (its size) then says there is a previous page, and ``later`` whether there is a next.
     """
 
     connection: str
@@ -37,6 +39,8 @@ class Page:
     total: str
     first: str
     scalars: dict[str, str] = field(default_factory=dict)
+    backward: bool = False
+    later: str = "0"
 
 
 def connection(b: Builder, node: FieldNode, page: Page) -> str:
@@ -52,9 +56,10 @@ def connection(b: Builder, node: FieldNode, page: Page) -> str:
         return lambda _: (f"(SELECT {page.cursor.format(e='p')} FROM {rows()} p"
                           f" ORDER BY p.{page.position} {way} LIMIT 1)")
 
+    more = f"(SELECT count(*) FROM ({page.rows(f'{page.first} + 1')})) > {page.first}"
     page_info = {
-        "hasNextPage": lambda _: flag(f"(SELECT count(*) FROM ({page.rows(f'{page.first} + 1')})) > {page.first}"),
-        "hasPreviousPage": lambda _: flag(page.earlier),
+        "hasNextPage": lambda _: flag(page.later if page.backward else more),
+        "hasPreviousPage": lambda _: flag(more if page.backward else page.earlier),
         "startCursor": end(page.direction),
         "endCursor": end(reverse),
     }

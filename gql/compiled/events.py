@@ -12,15 +12,17 @@ from graphql import FieldNode
 
 from db import sql
 
+from ..arguments import LINK_CURSOR
 from ..errors import Unsupported
 from .binding import Parameters
+from .binding import first as first_size
 from .ctes import Ctes
-from .json_sql import Json, array
+from .json_sql import Build, Json, array, flag
 
 EVENT_SCALARS = {
     "path": "{e}.path", "date": "{e}.date", "title": "{e}.title", "story": "{e}.story", "body": "{e}.body",
     "category": "{e}.category", "sourceCount": "{e}.source_count", "relatedCount": "{e}.related_count",
-    "id": "gql_id('Event', {e}.path)",
+    "id": "gql_id('Event', {e}.path)", "linkedFromCount": sql.linked_from_count("{e}.id"),
 }
 SOURCE_SCALARS = {"name": "{e}.name", "url": "{e}.url", "domain": "{e}.domain"}
 CONTEXT_SCALARS = {"name": "{e}.name", "eventCount": "coalesce({e}.event_count, 0)",
@@ -46,6 +48,8 @@ def event(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
     """The selection on the event row ``alias``, one of the id set ``ids``."""
     def nested(selection: FieldNode) -> str:
         name = selection.name.value
+        if name == "linkedFrom":
+            return linked_from(b, selection, alias, ids)
         if selection.arguments:
             raise Unsupported(f"arguments on Event.{name}")
         if name == "sources":
@@ -84,3 +88,61 @@ def related(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
 
     inner = b.json.row(node, "RelatedEvent", LINK_SCALARS, "r", nested)
     return array(inner, sql.RELATED.correlated(f"{alias}.id"), "r")
+
+
+#: A backlink's cursor (``gql.arguments.link_cursor``): the link's position and its citing event's path.
+_LINK_CURSOR = f"gql_id('{LINK_CURSOR}', {{e}}.position || ':' || (SELECT path FROM events WHERE id = {{e}}.citing))"
+
+
+def linked_from(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
+    """``linkedFrom`` of the event row ``alias``: its first page of backlinks (``db.sql.backlink_page``,
+    newest citing event first). Pages after a cursor or read backward are the resolvers'."""
+    arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
+    if set(arguments) - {"first"}:
+        raise Unsupported("linkedFrom after a cursor or read backward")
+    first = b.params.argument(arguments.get("first"), first_size)
+    target = f"{alias}.id"
+
+    def rows(limit: str) -> str:
+        return sql.backlink_page("r.id AS link_id, r.position AS position, r.title AS link_title, r.event_id AS citing",
+                                 target, sql.BACKLINKS, None, None, limit, citing="linking")
+
+    citing = b.ctes.ids(f"SELECT event_id FROM related WHERE target_id IN (SELECT id FROM {ids})")
+
+    def backlink(selection: FieldNode) -> str:
+        def nested(inner: FieldNode) -> str:
+            name = inner.name.value
+            if inner.arguments:
+                raise Unsupported(f"arguments on Backlink.{name}")
+            if name == "event":
+                return event(b, inner, "c", citing)
+            if name == "contexts":
+                return contexts(b, inner, sql.LINK_CONTEXTS, "p.link_id")
+            raise Unsupported(f"field Backlink.{name}")
+
+        return b.json.row(selection, "Backlink", {"title": "{e}.link_title"}, "p", nested)
+
+    def edges(selection: FieldNode) -> str:
+        def nested(inner: FieldNode) -> str:
+            if inner.name.value == "node" and not inner.arguments:
+                return backlink(inner)
+            raise Unsupported(f"field BacklinkEdge.{inner.name.value}")
+
+        edge = b.json.row(selection, "BacklinkEdge", {"cursor": _LINK_CURSOR}, "p", nested)
+        return f"json((SELECT json_group_array({edge}) FROM ({rows(first)}) p CROSS JOIN events c ON c.id = p.citing))"
+
+    def end(last: bool) -> Build:
+        order = "p.citing, p.position DESC" if last else "p.citing DESC, p.position"  # as BACKLINKS orders them
+        return lambda _: f"(SELECT {_LINK_CURSOR.format(e='p')} FROM ({rows(first)}) p ORDER BY {order} LIMIT 1)"
+
+    page_info = {
+        "hasNextPage": lambda _: flag(f"(SELECT count(*) FROM ({rows(f'{first} + 1')})) > {first}"),
+        "hasPreviousPage": lambda _: flag("0"),
+        "startCursor": end(last=False),
+        "endCursor": end(last=True),
+    }
+    return b.json.fields(node, "BacklinkConnection", {
+        "totalCount": lambda _: sql.linked_from_count(target),
+        "edges": edges,
+        "pageInfo": lambda selection: b.json.fields(selection, "PageInfo", page_info),
+    })

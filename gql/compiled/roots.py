@@ -26,8 +26,8 @@ from .connections import Page, connection
 from .events import Builder, level
 from .json_sql import array
 
-EVENTS_ARGUMENTS = {"first", "after", "orderBy", "filter"}
-SEARCH_ARGUMENTS = {"query", "first", "after", "advanced", "orderBy", "filter"}
+EVENTS_ARGUMENTS = {"first", "after", "last", "before", "orderBy", "filter"}
+SEARCH_ARGUMENTS = {"query", "first", "after", "last", "before", "advanced", "orderBy", "filter"}
 TIMELINE_ARGUMENTS = {"interval", "filter"}
 
 
@@ -100,18 +100,32 @@ def _enum(node: ValueNode | None, default: str) -> str:
     return node.value
 
 
+def _backward(arguments: dict[str, ValueNode]) -> bool:
+    """A page read backward: ``last`` (and ``before``) without ``first`` or ``after``; a page with
+    both sides of the cursors is the resolvers' (``gql.schema.pages``)."""
+    backward = "last" in arguments or "before" in arguments
+    if backward and ("first" in arguments or "after" in arguments or "last" not in arguments):
+        raise Unsupported("first or after with last or before")
+    return backward
+
+
 def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts: dict[str, int]) -> str:
-    """``events``: a keyset page of the filtered events (a rowid range either way)."""
+    """``events``: a keyset page of the filtered events (a rowid range either way); read backward,
+    the page after ``before`` in the reversed order (``gql.schema.pages``)."""
     keyset = sql.KEYSETS[_enum(arguments.get("orderBy"), "NEWEST_FIRST")]
-    first = b.params.argument(arguments.get("first"), binding.first)
-    after = b.params.argument(arguments.get("after"), binding.after_event)
+    backward = _backward(arguments)
+    read = keyset.reversed if backward else keyset
+    size = b.params.argument(arguments.get("last" if backward else "first"),
+                             binding.last if backward else binding.first)
+    cursor = b.params.argument(arguments.get("before" if backward else "after"), binding.after_event)
     where = condition(b, arguments.get("filter"))
     total = b.params.constant(counts["events"]) if where == "1" else f"({sql.count_events(where)})"
     return connection(b, node, Page(
         connection="EventConnection", edge="EventEdge",
-        rows=lambda limit: sql.event_page("e.id", where, keyset, after, limit), columns="id",
+        rows=lambda limit: sql.event_page("e.id", where, read, cursor, limit), columns="id",
         position="id", direction=keyset.direction, cursor=_DATED_CURSOR,
-        earlier=f"({sql.events_through(where, keyset, after)})", total=total, first=first,
+        earlier=f"({sql.events_through(where, keyset, cursor)})", total=total, first=size, backward=backward,
+        later=f"{cursor} IS NOT NULL AND ({sql.events_through(where, read, cursor)})",
     ))
 
 
@@ -127,8 +141,11 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
         raise Unsupported("advanced from a variable")
     order = _enum(arguments.get("orderBy"), "RELEVANCE")
     match = b.params.argument(arguments["query"], binding.search_text(advanced is not None and advanced.value))
+    backward = _backward(arguments)
+    first = b.params.argument(arguments.get("last" if backward else "first"),
+                              binding.last if backward else binding.first)
     where = condition(b, arguments.get("filter"))
-    first = b.params.argument(arguments.get("first"), binding.first)
+    later = "0"
     wanted = {chosen.name.value for edges in b.json.selected(node, "SearchConnection")
               if edges.name.value == "edges" for chosen in b.json.selected(edges, "SearchEdge")}
     rank = "f.rank" if "rank" in wanted or order == "RELEVANCE" else "NULL"
@@ -136,6 +153,8 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
     found = sql.search_hits(f"f.rowid AS id, {rank} AS rank, {snippet} AS snippet", match, with_events=False,
                             where=where)
     if order == "RELEVANCE":
+        if backward:  # a window ending at `before` or at the last hit: the resolvers count the hits first
+            raise Unsupported("a ranking read backward")
         offset = b.params.argument(arguments.get("after"), binding.after_rank)
         hits, skip = f"{found} ORDER BY {sql.RANKED}", f" OFFSET {offset}"
         earlier = f"{offset} > 0 AND EXISTS ({sql.search_hits('1', match, with_events=False, where=where)})"
@@ -143,16 +162,20 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
         place = f"{offset} + row_number() OVER (ORDER BY {sql.ranked('rank', 'id')}) - 1"
     else:
         keyset = sql.KEYSETS[order]
-        after = b.params.argument(arguments.get("after"), binding.after_event)
-        hits = sql.hits_by_date(found, keyset, after)
+        read = keyset.reversed if backward else keyset
+        after = b.params.argument(arguments.get("before" if backward else "after"), binding.after_event)
+        hits = sql.hits_by_date(found, read, after)
         skip, earlier = "", f"({sql.hits_through(match, keyset, after, where)})"
+        if backward:
+            later = f"{after} IS NOT NULL AND ({sql.hits_through(match, read, after, where)})"
+        # the page's place: its rows in the list's order, however they were read
         cursor, place = _DATED_CURSOR, f"row_number() OVER (ORDER BY id {keyset.direction})"
     return connection(b, node, Page(
         connection="SearchConnection", edge="SearchEdge",
         rows=lambda limit: f"SELECT id, rank, snippet, {place} FROM ({hits} LIMIT {limit}{skip})",
         columns="id, rank, snippet, n", position="n", direction="ASC", cursor=cursor, earlier=earlier,
         total=f"({sql.count_hits(match, where)})", first=first,
-        scalars={"rank": sql.rounded_rank("{e}.rank"), "snippet": "{e}.snippet"},
+        scalars={"rank": sql.rounded_rank("{e}.rank"), "snippet": "{e}.snippet"}, backward=backward, later=later,
     ))
 
 

@@ -79,6 +79,18 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      '"Law and crime"}}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor rank snippet node { path '
      'category } } } s: search(query: $w, orderBy: OLDEST_FIRST, first: 3, filter: {contextsAny: ["Syria"]}) '
      '{ totalCount edges { cursor node { date } } } }', {"w": "syria"}),
+    # pages read backward, from the end or from a cursor, filtered, in either order
+    ("query($b: String) { events(last: 3, before: $b) { totalCount pageInfo { hasNextPage hasPreviousPage "
+     "startCursor endCursor } edges { cursor node { path } } } }", {"b": sample_cursor(60)}),
+    ("{ events(last: 4, orderBy: OLDEST_FIRST, filter: {contextsAny: [\"Syria\"]}) { pageInfo { hasNextPage "
+     "hasPreviousPage startCursor } edges { cursor node { date } } } }", {}),
+    ("query($b: String) { events(last: 100, before: $b, orderBy: OLDEST_FIRST) { pageInfo { hasNextPage "
+     "hasPreviousPage } edges { cursor } } }", {"b": sample_cursor(5)}),
+    ("query($b: String) { search(query: \"syria\", last: 2, before: $b, orderBy: NEWEST_FIRST, filter: "
+     "{dateFrom: \"2015-09-02\"}) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } "
+     "edges { cursor rank node { path } } } }", {"b": sample_cursor(90)}),
+    ("{ search(query: \"migrant\", last: 3, orderBy: OLDEST_FIRST) { pageInfo { hasNextPage hasPreviousPage } "
+     "edges { cursor snippet } } }", {}),
     # fields the compiler does not know: it declines, the resolvers answer
     ("query($p: String!) { archive { eventCount firstDate resolvedShare } event(path: $p) { linkedFromCount "
      "relatedGraph(depth: 1, direction: BOTH) { nodes { depth event { path linkedFromCount } } } } }", {}),
@@ -87,6 +99,31 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      "breaks-the-ceasefire-in-aleppo-causing-disruption-to-the-evacuation-of-rebels-and-civi\") "
      "{ a: event(path: $q) { title } b: event(path: $p) { title } }", {}),
 ]
+
+
+BACKLINKS = ("query($p: String!) { event(path: $p) { linkedFromCount linkedFrom(first: 3) { totalCount __typename "
+             "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { title "
+             "contexts { name } event { path sources { name } related { event { title } } } } } } } "
+             "events(first: 6) { edges { node { linkedFrom { totalCount edges { node { title } } } } } } }")
+
+
+async def test_backlinks_compile_as_the_resolvers_answer(sample_db: Path) -> None:
+    """The first page of ``linkedFrom``, nested in two places, of the most cited events."""
+    with sqlite3.connect(sample_db) as conn:
+        cited = [row[0] for row in conn.execute(
+            "SELECT e.path FROM events e JOIN related r ON r.target_id = e.id GROUP BY e.id"
+            " ORDER BY count(*) DESC, e.id LIMIT 3")]
+    for path in cited:
+        reference = await answers(sample_db, False, BACKLINKS, {"p": path})
+        assert await answers(sample_db, True, BACKLINKS, {"p": path}) == reference
+        assert all("errors" not in body and body["data"]["event"]["linkedFrom"]["totalCount"] > 1
+                   for _, body, _ in reference)
+    app = create_app(sample_db, response_cache=False, max_age=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        executors = [(await http.post("/graphql", json={"query": BACKLINKS, "variables": {"p": cited[0]},
+                                                        "extensions": {"cost": True}})).json()["extensions"]["cost"]
+                     ["executor"] for _ in range(2)]
+    assert executors == ["resolvers", "compiled"]
 
 
 def event_paths(db: Path) -> list[str]:

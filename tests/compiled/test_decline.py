@@ -72,13 +72,13 @@ def scalar(conn: sqlite3.Connection, query: str, params: tuple[object, ...] = ()
     ('query($a: Boolean!) { search(query: "x", advanced: $a) { totalCount } }', "advanced from a variable"),
     ("query($f: EventFilter) { events(filter: $f) { totalCount } }", "filter from a variable"),
     ("query($f: EventFilter) { timeline(filter: $f) { count } }", "filter from a variable"),
-    # pages read backward: the resolvers answer them
-    ("{ events(last: 3) { totalCount } }", "root field events"),
-    ('{ events(first: 3, before: "ZTox") { totalCount } }', "root field events"),
-    ('{ search(query: "x", last: 3) { totalCount } }', "root field search"),
+    # pages bounded on both sides, and a ranking read backward: the resolvers answer them
+    ('{ events(first: 3, before: "ZTox") { totalCount } }', "first or after with last or before"),
+    ('{ events(before: "ZTox") { totalCount } }', "first or after with last or before"),
+    ('{ search(query: "x", last: 3) { totalCount } }', "a ranking read backward"),
     # fields the resolvers answer
-    ('{ event(path: "x") { linkedFrom { totalCount } } }', "field Event.linkedFrom"),
-    ('{ event(path: "x") { linkedFrom(last: 2) { totalCount } } }', "arguments on Event.linkedFrom"),
+    ('{ event(path: "x") { linkedFrom(after: "bA") { totalCount } } }', "linkedFrom after a cursor or read backward"),
+    ('{ event(path: "x") { linkedFrom(last: 2) { totalCount } } }', "linkedFrom after a cursor or read backward"),
     ('{ event(path: "x") { relatedGraph { nodes { depth } } } }', "field Event.relatedGraph"),
     ('{ event(path: "x") { relatedGraph(depth: 1) { nodes { depth } } } }', "arguments on Event.relatedGraph"),
     ('{ event(path: "x") { related { event { relatedGraph { edges { title } } } } } }', "field Event.relatedGraph"),

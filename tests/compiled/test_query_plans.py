@@ -32,6 +32,11 @@ HOT = {
     "text": '{ events(first: 10, filter: {text: "migrant", dateFrom: "2015-09-03"}) { edges { node { title } } } }',
     "search_filtered": ('{ search(query: "syria", filter: {contextsAny: ["Russia"]}) { totalCount '
                         "edges { node { title } } } }"),
+    "backlinks": ('query($p: String!) { event(path: $p) { linkedFromCount linkedFrom(first: 5) { totalCount '
+                  "pageInfo { hasNextPage endCursor } edges { cursor node { title contexts { name } event { title } } "
+                  "} } } }"),
+    "backward": ('{ events(last: 5, before: "' + sample_cursor(100) + '", filter: {contextsAny: ["Syria"]}) '
+                 "{ pageInfo { hasPreviousPage hasNextPage startCursor } edges { node { title } } } }"),
     "search_newest": ('{ search(query: "migrant", orderBy: NEWEST_FIRST, after: "' + sample_cursor(90) + '") '
                       "{ totalCount edges { node { title } } pageInfo { hasNextPage endCursor } } }"),
 }
@@ -52,7 +57,7 @@ async def test_hot_statements_use_indexes(sample_db: Path, name: str) -> None:
     selects = [(s, plan) for request in requests for s, plan in zip(request.statements, request.plans, strict=True)]
     assert selects
     if name in ("Q1", "Q2", "Q3", "page", "deep", "search_newest", "filter", "timeline_ctx", "or", "text",
-                "search_filtered"):
+                "search_filtered", "backlinks", "backward"):
         assert any("SELECT json_object(" in s for s, _ in selects)  # the compiled statement too
     schema = sqlite3.connect(sample_db)
     tables = {row[0] for row in schema.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
