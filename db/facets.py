@@ -45,10 +45,12 @@ PUBLISHERS = Facet("publishers", "SELECT s.name AS value, s.name AS name, count(
 DOMAINS = Facet("domains", "SELECT s.domain AS value, s.domain AS name, count(DISTINCT s.event_id) AS count,"
                 " NULL AS extra FROM ({ids}) AS m CROSS JOIN sources s ON s.event_id = m.id"
                 " WHERE s.domain IS NOT NULL AND {narrow} GROUP BY s.domain")
-#: Day-page categories; events with none are not counted.
-CATEGORIES = Facet("categories", "SELECT e.category AS value, e.category AS name, count(*) AS count, NULL AS extra"
-                   " FROM ({ids}) AS m CROSS JOIN events e ON e.id = m.id"
-                   " WHERE e.category IS NOT NULL AND {narrow} GROUP BY e.category")
+#: Day-page categories; events with none are not counted. Each event's category is looked up by
+#: its id, not joined: in a statement with the other facets, SQLite would build a Bloom filter of
+#: every event for the join (~230 ms at 10^6).
+CATEGORIES = Facet("categories", "SELECT value, value AS name, count, NULL AS extra FROM"
+                   " (SELECT (SELECT e.category FROM events e WHERE e.id = m.id) AS value, count(*) AS count"
+                   " FROM ({ids}) AS m GROUP BY value) WHERE value IS NOT NULL AND {narrow}")
 #: The ISO year of a day given by its ordinal (``julianday`` of ordinal 1, 0001-01-01, is 1721425.5).
 _YEAR = "substr(date(1721424.5 + day), 1, 4)"
 #: Years, from the day of each id (``db.ids``: an id's high bits are its day's ordinal), so no row
