@@ -36,6 +36,7 @@ from .ids import context_ids, day_range
 from .models import Issue
 from .paths import PathError, split_path
 from .shard import ChunkResult
+from .tables import TABLES
 
 
 class FullBuildNeeded(Exception):
@@ -62,6 +63,10 @@ def usable(conn: sqlite3.Connection, corpus: Path) -> None:
                               f"{SCHEMA_VERSION}")
     if meta.get("corpus_root") != str(corpus):
         raise FullBuildNeeded(f"the previous file was built from {meta.get('corpus_root')!r}, not {str(corpus)!r}")
+    found = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = sorted(TABLES.keys() - found)
+    if missing:
+        raise FullBuildNeeded(f"the previous file predates the table {missing[0]}")
 
 
 #: Runs of days compared by one worker each: enough that both cores stay busy to the end.

@@ -114,3 +114,15 @@ def test_an_incremental_build_equals_a_full_build(corpus: Path, tmp_path: Path, 
         assert len(second.changes.added) == len(second.changes.removed) == 1
     if change == "edit an event":
         assert len(second.changes.changed) == 1 and not second.changes.added and not second.changes.removed
+
+
+def test_a_file_without_a_table_of_this_version_is_built_again_whole(corpus: Path, tmp_path: Path) -> None:
+    """A file of this schema version made before a table was added (``facet_counts``, ...) cannot be
+    brought up to date day by day: its new table would hold only the redone days."""
+    served = tmp_path / "news.db"
+    build(corpus, served, workers=1)
+    with sqlite3.connect(served) as conn:
+        conn.execute("DROP TABLE facet_counts")
+    _edit_event(corpus)
+    again = build(corpus, served, workers=1)
+    assert not again.incremental and again.full_because == "the previous file predates the table facet_counts"
