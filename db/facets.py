@@ -4,13 +4,16 @@ category and year) and trending contexts.
 A set is a query of event ids (``ids``): a filter's matches, a search's hits, or a build's
 events. Each ``Facet`` groups the set by one of its values; the reader runs the facets asked for
 in one statement over the set materialized once (``facets``), a build sums the whole archive's
-into ``facet_counts`` with the same grouping (``archive_counts``), so the unfiltered facets are
-a table read. ``trending`` compares two windows of days.
+into ``facet_counts`` with the same grouping (``counts``), so the unfiltered facets are
+a table read, and the facets of each big scope (a context, a category, a month: ``db.rollups``)
+into ``facet_rollups``, so that those of one scope, or of a date range, are a read and a sum
+(``facets`` with ``rolled_up``). ``trending`` compares two windows of days.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: The columns of every facet's rows: what identifies a value (a context id, or the text itself),
@@ -23,10 +26,12 @@ COLUMNS = "value, name, count, extra"
 class Facet:
     """One way to count a set of events: ``grouped`` gives rows (``COLUMNS``) per value of the
     events ``ids`` (a query of distinct ids, the outer loop of each join: it is the smaller side);
-    ``narrow`` is a further condition on the rows."""
+    ``narrow`` is a further condition on the rows; ``summed`` is the ``extra`` of rows added up
+    over disjoint sets (``facets`` with ``rolled_up``)."""
 
     name: str
     grouped: str  # with ``{ids}`` and ``{narrow}``
+    summed: str = "NULL"
 
     def rows(self, ids: str, narrow: str = "1") -> str:
         return self.grouped.format(ids=ids, narrow=narrow)
@@ -36,7 +41,7 @@ class Facet:
 CONTEXTS = Facet("contexts", "SELECT c.id AS value, c.name AS name, n.count AS count, c.event_count AS extra"
                  " FROM (SELECT ec.context_id, count(*) AS count FROM ({ids}) AS m"
                  " CROSS JOIN event_contexts ec ON ec.event_id = m.id GROUP BY ec.context_id) n"
-                 " JOIN contexts c ON c.id = n.context_id WHERE {narrow}")
+                 " JOIN contexts c ON c.id = n.context_id WHERE {narrow}", summed="max(extra)")
 #: Source names, each counted once per event that cites it; ``extra`` is the least of its hosts.
 PUBLISHERS = Facet("publishers", "SELECT s.name AS value, s.name AS name, count(DISTINCT s.event_id) AS count,"
                    " min(s.domain) AS extra FROM ({ids}) AS m CROSS JOIN sources s ON s.event_id = m.id"
@@ -79,20 +84,49 @@ def ordered(facet: str) -> str:
     return "value" if facet == "years" else "count DESC, name"
 
 
-def archive_counts(ids: str) -> str:
-    """(facet, value, count) of the events ``ids`` for the facets ``facet_counts`` keeps: what a
-    full build inserts for every event, and an incremental one adds and takes away per redone day
-    (counts of distinct events add up over disjoint sets of events)."""
-    return " UNION ALL ".join(f"SELECT '{facet.name}' AS facet, value, count FROM ({facet.rows(ids)})"
-                              for facet in COUNTED)
+def counts(ids: str, counted: Iterable[Facet] = COUNTED) -> str:
+    """(facet, value, count) of the events ``ids`` (a query, gathered once) for the facets ``counted``:
+    what a full build inserts into ``facet_counts`` for every event and into ``facet_rollups`` for
+    each scope, and an incremental one adds and takes away per redone day (counts of distinct
+    events add up over disjoint sets of events)."""
+    return (f"WITH matched AS MATERIALIZED ({ids}) "
+            + " UNION ALL ".join(f"SELECT '{facet.name}' AS facet, value, count FROM"
+                                 f" ({facet.rows('SELECT id FROM matched')})" for facet in counted))
 
 
-def facets(ids: str, names: list[str], limit: int) -> str:
-    """The facets ``names`` of the set ``ids`` in one statement, the set gathered once by its own
-    indexes: rows (facet, ``COLUMNS``..., place), the first ``limit`` of each in its order."""
+def rolled(name: str) -> str:
+    """The rows (``COLUMNS``) of the facet ``name`` summed over the scopes ``scopes`` (a CTE of
+    ``facet_rollups.scope``), through its primary key. What ``Facet.rows`` counts, but for the
+    ``extra`` of publishers (not kept: no facet list shows it)."""
+    summed = ("SELECT value, sum(count) AS count FROM facet_rollups"
+              f" WHERE scope IN (SELECT scope FROM scopes) AND facet = '{name}' GROUP BY value")
+    if name == CONTEXTS.name:
+        return ("SELECT c.id AS value, c.name AS name, r.count AS count, c.event_count AS extra"
+                f" FROM ({summed}) r JOIN contexts c ON c.id = r.value")
+    return f"SELECT value, value AS name, count, NULL AS extra FROM ({summed})"
+
+
+def facets(ids: str | None, names: list[str], limit: int, *, rolled_up: bool = False) -> str:
+    """The facets ``names`` of a set in one statement: the events ``ids`` (gathered once by their
+    own indexes; None: no event, only with ``rolled_up``), plus with ``rolled_up`` the scopes of the
+    JSON array bound first (``facet_rollups``:
+    disjoint from ``ids``, so counts add up). Rows (facet, ``COLUMNS``..., place), the first
+    ``limit`` of each in its order."""
+    def rows(name: str) -> str:
+        facet = FACETS[name]
+        counted = facet.rows("SELECT id FROM matched")
+        if not rolled_up:
+            return counted
+        if ids is None:
+            return rolled(name)
+        return (f"SELECT value, name, sum(count) AS count, {facet.summed} AS extra"
+                f" FROM ({counted} UNION ALL {rolled(name)}) GROUP BY value")
+
     arms = [f"SELECT '{name}' AS facet, {COLUMNS}, row_number() OVER (ORDER BY {ordered(name)}) AS place"
-            f" FROM ({FACETS[name].rows('SELECT id FROM matched')})" for name in names]
-    return (f"WITH matched AS MATERIALIZED ({ids}) SELECT * FROM ({' UNION ALL '.join(arms)})"
+            f" FROM ({rows(name)})" for name in names]
+    ctes = (["scopes AS (SELECT value AS scope FROM json_each(?))"] if rolled_up else []) + (
+        [f"matched AS MATERIALIZED ({ids})"] if ids is not None else [])
+    return (f"WITH {', '.join(ctes)} SELECT * FROM ({' UNION ALL '.join(arms)})"
             f" WHERE place <= {int(limit)} ORDER BY facet, place")
 
 
