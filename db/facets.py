@@ -26,12 +26,10 @@ COLUMNS = "value, name, count, extra"
 class Facet:
     """One way to count a set of events: ``grouped`` gives rows (``COLUMNS``) per value of the
     events ``ids`` (a query of distinct ids, the outer loop of each join: it is the smaller side);
-    ``narrow`` is a further condition on the rows; ``summed`` is the ``extra`` of rows added up
-    over disjoint sets (``facets`` with ``rolled_up``)."""
+    ``narrow`` is a further condition on the rows."""
 
     name: str
     grouped: str  # with ``{ids}`` and ``{narrow}``
-    summed: str = "NULL"
 
     def rows(self, ids: str, narrow: str = "1") -> str:
         return self.grouped.format(ids=ids, narrow=narrow)
@@ -41,7 +39,7 @@ class Facet:
 CONTEXTS = Facet("contexts", "SELECT c.id AS value, c.name AS name, n.count AS count, c.event_count AS extra"
                  " FROM (SELECT ec.context_id, count(*) AS count FROM ({ids}) AS m"
                  " CROSS JOIN event_contexts ec ON ec.event_id = m.id GROUP BY ec.context_id) n"
-                 " JOIN contexts c ON c.id = n.context_id WHERE {narrow}", summed="max(extra)")
+                 " JOIN contexts c ON c.id = n.context_id WHERE {narrow}")
 #: Source names, each counted once per event that cites it; ``extra`` is the least of its hosts.
 PUBLISHERS = Facet("publishers", "SELECT s.name AS value, s.name AS name, count(DISTINCT s.event_id) AS count,"
                    " min(s.domain) AS extra FROM ({ids}) AS m CROSS JOIN sources s ON s.event_id = m.id"
@@ -94,12 +92,16 @@ def counts(ids: str, counted: Iterable[Facet] = COUNTED) -> str:
                                  f" ({facet.rows('SELECT id FROM matched')})" for facet in counted))
 
 
-def rolled(name: str) -> str:
+def rolled(name: str, counted: str | None = None) -> str:
     """The rows (``COLUMNS``) of the facet ``name`` summed over the scopes ``scopes`` (a CTE of
-    ``facet_rollups.scope``), through its primary key. What ``Facet.rows`` counts, but for the
-    ``extra`` of publishers (not kept: no facet list shows it)."""
-    summed = ("SELECT value, sum(count) AS count FROM facet_rollups"
-              f" WHERE scope IN (SELECT scope FROM scopes) AND facet = '{name}' GROUP BY value")
+    ``facet_rollups.scope``, read through its primary key) and the rows ``counted`` (of a set
+    disjoint from them), in one grouping. What ``Facet.rows`` counts, but for the ``extra`` of
+    publishers (not kept: no facet list shows it)."""
+    # a context's id is kept as text: cast, to be one group with the id counted
+    value = "CAST(value AS INTEGER)" if name == CONTEXTS.name else "value"
+    found = (f"SELECT {value} AS value, count FROM facet_rollups WHERE scope IN (SELECT scope FROM scopes)"
+             f" AND facet = '{name}'") + (f" UNION ALL SELECT value, count FROM ({counted})" if counted else "")
+    summed = f"SELECT value, sum(count) AS count FROM ({found}) GROUP BY value"
     if name == CONTEXTS.name:
         return ("SELECT c.id AS value, c.name AS name, r.count AS count, c.event_count AS extra"
                 f" FROM ({summed}) r JOIN contexts c ON c.id = r.value")
@@ -108,19 +110,12 @@ def rolled(name: str) -> str:
 
 def facets(ids: str | None, names: list[str], limit: int, *, rolled_up: bool = False) -> str:
     """The facets ``names`` of a set in one statement: the events ``ids`` (gathered once by their
-    own indexes; None: no event, only with ``rolled_up``), plus with ``rolled_up`` the scopes of the
-    JSON array bound first (``facet_rollups``:
-    disjoint from ``ids``, so counts add up). Rows (facet, ``COLUMNS``..., place), the first
-    ``limit`` of each in its order."""
+    own indexes; None: none, only with ``rolled_up``) and, with ``rolled_up``, the scopes of the
+    JSON array bound first (``facet_rollups``, disjoint from ``ids``: counts add up). Rows (facet,
+    ``COLUMNS``..., place), the first ``limit`` of each in its order."""
     def rows(name: str) -> str:
-        facet = FACETS[name]
-        counted = facet.rows("SELECT id FROM matched")
-        if not rolled_up:
-            return counted
-        if ids is None:
-            return rolled(name)
-        return (f"SELECT value, name, sum(count) AS count, {facet.summed} AS extra"
-                f" FROM ({counted} UNION ALL {rolled(name)}) GROUP BY value")
+        counted = None if ids is None else FACETS[name].rows("SELECT id FROM matched")
+        return rolled(name, counted) if rolled_up else str(counted)
 
     arms = [f"SELECT '{name}' AS facet, {COLUMNS}, row_number() OVER (ORDER BY {ordered(name)}) AS place"
             f" FROM ({rows(name)})" for name in names]
