@@ -75,8 +75,10 @@ def _add(conn: sqlite3.Connection, kind: Kind, key: str, ids: str | None, sign: 
     None: all of them) to its rows; a count of 0 goes."""
     scope = kind.scope(key)
     where, params = kind.criteria(key).where()
+    # a few events: each looked up (joined, SQLite would build a Bloom filter of every event per scope)
     members = (sql.matched_ids(where) if ids is None
-               else f"SELECT e.id AS id FROM ({ids}) AS s CROSS JOIN events e ON e.id = s.id WHERE {where}")
+               else f"SELECT s.id AS id FROM ({ids}) AS s WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = s.id"
+                    f" AND {where})")
     conn.execute(f"INSERT INTO facet_rollups (scope, facet, value, count) SELECT ?, facet, value, {int(sign)} * count"
                  f" FROM ({facets.counts(members, facets.FACETS.values())}) WHERE true"
                  " ON CONFLICT (scope, facet, value) DO UPDATE SET count = count + excluded.count", [scope, *params])
