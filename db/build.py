@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from . import SCHEMA_VERSION, incremental, rows
+from . import SCHEMA_VERSION, incremental, rollups, rows
 from .contexts import segment_all
 from .corpus import Corpus, iso_day, walk
 from .errors import BuildFailed
@@ -280,6 +280,9 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary, root: Path, target:
     conn.execute("COMMIT")
     db = sqlite_utils.Database(conn)
     create_indexes(db)
+    conn.execute("BEGIN")
+    rollups.reconcile(conn)  # each scope's events found through the indexes
+    conn.execute("COMMIT")
     summary.parsed = summary.files
     summary.changes = _compare_with(conn, target)
     _describe(conn, summary, root, analyze=True)

@@ -4,13 +4,16 @@ category and year) and trending contexts.
 A set is a query of event ids (``ids``): a filter's matches, a search's hits, or a build's
 events. Each ``Facet`` groups the set by one of its values; the reader runs the facets asked for
 in one statement over the set materialized once (``facets``), a build sums the whole archive's
-into ``facet_counts`` with the same grouping (``archive_counts``), so the unfiltered facets are
-a table read. ``trending`` compares two windows of days.
+into ``facet_counts`` with the same grouping (``counts``), so the unfiltered facets are
+a table read, and the facets of each big scope (a context, a category, a month: ``db.rollups``)
+into ``facet_rollups``, so that those of one scope, or of a date range, are a read and a sum
+(``facets`` with ``rolled_up``). ``trending`` compares two windows of days.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: The columns of every facet's rows: what identifies a value (a context id, or the text itself),
@@ -45,10 +48,12 @@ PUBLISHERS = Facet("publishers", "SELECT s.name AS value, s.name AS name, count(
 DOMAINS = Facet("domains", "SELECT s.domain AS value, s.domain AS name, count(DISTINCT s.event_id) AS count,"
                 " NULL AS extra FROM ({ids}) AS m CROSS JOIN sources s ON s.event_id = m.id"
                 " WHERE s.domain IS NOT NULL AND {narrow} GROUP BY s.domain")
-#: Day-page categories; events with none are not counted.
-CATEGORIES = Facet("categories", "SELECT e.category AS value, e.category AS name, count(*) AS count, NULL AS extra"
-                   " FROM ({ids}) AS m CROSS JOIN events e ON e.id = m.id"
-                   " WHERE e.category IS NOT NULL AND {narrow} GROUP BY e.category")
+#: Day-page categories; events with none are not counted. Each event's category is looked up by
+#: its id, not joined: in a statement with the other facets, SQLite would build a Bloom filter of
+#: every event for the join (~230 ms at 10^6).
+CATEGORIES = Facet("categories", "SELECT value, value AS name, count, NULL AS extra FROM"
+                   " (SELECT (SELECT e.category FROM events e WHERE e.id = m.id) AS value, count(*) AS count"
+                   " FROM ({ids}) AS m GROUP BY value) WHERE value IS NOT NULL AND {narrow}")
 #: The ISO year of a day given by its ordinal (``julianday`` of ordinal 1, 0001-01-01, is 1721425.5).
 _YEAR = "substr(date(1721424.5 + day), 1, 4)"
 #: Years, from the day of each id (``db.ids``: an id's high bits are its day's ordinal), so no row
@@ -77,20 +82,46 @@ def ordered(facet: str) -> str:
     return "value" if facet == "years" else "count DESC, name"
 
 
-def archive_counts(ids: str) -> str:
-    """(facet, value, count) of the events ``ids`` for the facets ``facet_counts`` keeps: what a
-    full build inserts for every event, and an incremental one adds and takes away per redone day
-    (counts of distinct events add up over disjoint sets of events)."""
-    return " UNION ALL ".join(f"SELECT '{facet.name}' AS facet, value, count FROM ({facet.rows(ids)})"
-                              for facet in COUNTED)
+def counts(ids: str, counted: Iterable[Facet] = COUNTED) -> str:
+    """(facet, value, count) of the events ``ids`` (a query, gathered once) for the facets ``counted``:
+    what a full build inserts into ``facet_counts`` for every event and into ``facet_rollups`` for
+    each scope, and an incremental one adds and takes away per redone day (counts of distinct
+    events add up over disjoint sets of events)."""
+    return (f"WITH matched AS MATERIALIZED ({ids}) "
+            + " UNION ALL ".join(f"SELECT '{facet.name}' AS facet, value, count FROM"
+                                 f" ({facet.rows('SELECT id FROM matched')})" for facet in counted))
 
 
-def facets(ids: str, names: list[str], limit: int) -> str:
-    """The facets ``names`` of the set ``ids`` in one statement, the set gathered once by its own
-    indexes: rows (facet, ``COLUMNS``..., place), the first ``limit`` of each in its order."""
+def rolled(name: str, counted: str | None = None) -> str:
+    """The rows (``COLUMNS``) of the facet ``name`` summed over the scopes ``scopes`` (a CTE of
+    ``facet_rollups.scope``, read through its primary key) and the rows ``counted`` (of a set
+    disjoint from them), in one grouping. What ``Facet.rows`` counts, but for the ``extra`` of
+    publishers (not kept: no facet list shows it)."""
+    # a context's id is kept as text: cast, to be one group with the id counted
+    value = "CAST(value AS INTEGER)" if name == CONTEXTS.name else "value"
+    found = (f"SELECT {value} AS value, count FROM facet_rollups WHERE scope IN (SELECT scope FROM scopes)"
+             f" AND facet = '{name}'") + (f" UNION ALL SELECT value, count FROM ({counted})" if counted else "")
+    summed = f"SELECT value, sum(count) AS count FROM ({found}) GROUP BY value"
+    if name == CONTEXTS.name:
+        return ("SELECT c.id AS value, c.name AS name, r.count AS count, c.event_count AS extra"
+                f" FROM ({summed}) r JOIN contexts c ON c.id = r.value")
+    return f"SELECT value, value AS name, count, NULL AS extra FROM ({summed})"
+
+
+def facets(ids: str | None, names: list[str], limit: int, *, rolled_up: bool = False) -> str:
+    """The facets ``names`` of a set in one statement: the events ``ids`` (gathered once by their
+    own indexes; None: none, only with ``rolled_up``) and, with ``rolled_up``, the scopes of the
+    JSON array bound first (``facet_rollups``, disjoint from ``ids``: counts add up). Rows (facet,
+    ``COLUMNS``..., place), the first ``limit`` of each in its order."""
+    def rows(name: str) -> str:
+        counted = None if ids is None else FACETS[name].rows("SELECT id FROM matched")
+        return rolled(name, counted) if rolled_up else str(counted)
+
     arms = [f"SELECT '{name}' AS facet, {COLUMNS}, row_number() OVER (ORDER BY {ordered(name)}) AS place"
-            f" FROM ({FACETS[name].rows('SELECT id FROM matched')})" for name in names]
-    return (f"WITH matched AS MATERIALIZED ({ids}) SELECT * FROM ({' UNION ALL '.join(arms)})"
+            f" FROM ({rows(name)})" for name in names]
+    ctes = (["scopes AS (SELECT value AS scope FROM json_each(?))"] if rolled_up else []) + (
+        [f"matched AS MATERIALIZED ({ids})"] if ids is not None else [])
+    return (f"WITH {', '.join(ctes)} SELECT * FROM ({' UNION ALL '.join(arms)})"
             f" WHERE place <= {int(limit)} ORDER BY facet, place")
 
 

@@ -29,13 +29,14 @@ from itertools import groupby
 from pathlib import Path
 from urllib.parse import quote
 
-from . import SCHEMA_VERSION, rows
+from . import SCHEMA_VERSION, rollups, rows
 from .contexts import segment_all
 from .corpus import Corpus, CorpusFile, Day, iso_day, read_bytes
 from .ids import context_ids, day_range
 from .models import Issue
 from .paths import PathError, split_path
 from .shard import ChunkResult
+from .tables import TABLES
 
 
 class FullBuildNeeded(Exception):
@@ -62,6 +63,10 @@ def usable(conn: sqlite3.Connection, corpus: Path) -> None:
                               f"{SCHEMA_VERSION}")
     if meta.get("corpus_root") != str(corpus):
         raise FullBuildNeeded(f"the previous file was built from {meta.get('corpus_root')!r}, not {str(corpus)!r}")
+    found = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = sorted(TABLES.keys() - found)
+    if missing:
+        raise FullBuildNeeded(f"the previous file predates the table {missing[0]}")
 
 
 #: Runs of days compared by one worker each: enough that both cores stay busy to the end.
@@ -218,6 +223,7 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
                  " WHERE event_id IN (SELECT id FROM temp.old_events)")
     _unindex(conn, "SELECT id FROM temp.old_events")
     rows.add_facet_counts(conn, "SELECT id FROM temp.old_events", -1)
+    rollups.add(conn, "SELECT id FROM temp.old_events", -1)
     _count(conn, "build_lists", "SELECT context_text, -count(*) FROM related"
            " WHERE event_id IN (SELECT id FROM temp.old_events) GROUP BY context_text")
     _count(conn, "build_stories", "SELECT story, -count(*) FROM events"
@@ -263,6 +269,7 @@ def apply(conn: sqlite3.Connection, plan: Plan, results: list[ChunkResult]) -> C
     conn.execute(rows.DAYS.format(where="date IN (SELECT day FROM temp.redo_days)"))
     _relink(conn, plan.days)
     _resplit(conn)
+    rollups.reconcile(conn)
     conn.executemany("UPDATE build_files SET mtime_ns = ? WHERE day IS ? AND place = ?", plan.touched)
     applied = _compare(conn)
     conn.execute("COMMIT")
@@ -356,6 +363,7 @@ def _resplit(conn: sqlite3.Connection) -> None:
                  " temp.relisted) UNION SELECT id FROM temp.new_events")
     old_owners = "SELECT id FROM temp.owners WHERE id NOT IN (SELECT id FROM temp.new_events)"
     _unindex(conn, old_owners)
+    rollups.add(conn, old_owners, -1)  # their contexts as they were; added back as they are below
     conn.execute("INSERT OR IGNORE INTO temp.touched_contexts SELECT context_id FROM event_contexts"
                  " WHERE event_id IN (SELECT id FROM temp.owners)")
     conn.execute("DELETE FROM related_contexts WHERE related_id IN (SELECT id FROM temp.relisted)")
@@ -374,6 +382,7 @@ def _resplit(conn: sqlite3.Connection) -> None:
                  " WHERE context_id = contexts.id) WHERE id IN (SELECT id FROM temp.touched_contexts)")
     conn.execute(rows.CONTEXT_NAMES.format(where="id IN (SELECT id FROM temp.owners)"))
     _index(conn, "SELECT id FROM temp.owners")
+    rollups.add(conn, "SELECT id FROM temp.owners")
 
 
 def fingerprint(conn: sqlite3.Connection) -> str:

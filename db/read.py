@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import SCHEMA_VERSION, facets, sql
+from . import SCHEMA_VERSION, facets, rollups, sql
 from .errors import DatabaseError, PathError, QueryTimeout, SearchSyntaxError
 from .filters import EVERY_EVENT, Criteria, domain_key
 from .paths import canonical_path
@@ -88,8 +88,11 @@ class Reader:
         first, last = self.conn.execute("SELECT min(date), max(date) FROM days").fetchone()
         self._archive = {**self.meta, "first_date": first, "last_date": last}
         # a file built before ``facet_counts`` existed counts the whole archive's facets as any set's
-        self._counted = bool(self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'facet_counts'").fetchone())
+        tables = {name for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self._counted = "facet_counts" in tables
+        # and one built before ``facet_rollups`` counts every set; the scopes it holds are few (~400 at 10^6)
+        self._rolled = "facet_rollups" in tables
+        self._scopes = rollups.scopes(self.conn) if self._rolled else set()
         self.conn.set_progress_handler(self._check_deadline, 2000)
 
     def close(self) -> None:
@@ -286,11 +289,35 @@ class Reader:
 
     def facets(self, criteria: Criteria, names: Sequence[str], first: int) -> dict[str, list[Row]]:
         """The facets ``names`` of the events of ``criteria``, the first ``first`` of each, in order:
-        the whole archive's from the build's tables, any other set's in one statement."""
+        the whole archive's from the build's tables, a big scope's or a date range's summed from its
+        rollups (``db.rollups``, the days at the range's edges counted beside them), any other set's
+        counted, each in one statement."""
         if criteria.empty:
             return self.archive_facets(names, first)
+        scoped = self._scoped(criteria)
+        if scoped is not None:
+            scopes = json.dumps(scoped.scopes)
+            if scoped.rest is None:
+                return self._facets(None, [scopes], names, first, rolled_up=True)
+            where, params = scoped.rest.where()
+            return self._facets(sql.matched_ids(where), [scopes, *params], names, first, rolled_up=True)
         where, params = criteria.where()
         return self._facets(sql.matched_ids(where), params, names, first)
+
+    def _scoped(self, criteria: Criteria) -> rollups.Scoped | None:
+        """What the rollups answer of ``criteria`` (``rollups.scope_of``), if the file has them."""
+        if not self._rolled:
+            return None
+        first, last = self._archive["first_date"], self._archive["last_date"]
+
+        def context_id(name: str) -> int | None:
+            found = self.context_by_name(name)
+            return None if found is None else int(found["id"])
+
+        scoped = rollups.scope_of(criteria, None if first is None else (first, last), context_id)
+        if scoped is not None and scoped.probe and scoped.scopes[0] not in self._scopes:
+            return None
+        return scoped
 
     def search_facets(self, match: str, criteria: Criteria, names: Sequence[str], first: int) -> dict[str, list[Row]]:
         """The facets of the hits of the FTS5 expression ``match`` among the events of ``criteria``."""
@@ -306,9 +333,10 @@ class Reader:
             return self._facets("SELECT id FROM events", [], names, first)
         return {name: self.rows(facets.archive_facet(name, first)) for name in names}
 
-    def _facets(self, ids: str, params: Sequence[object], names: Sequence[str], first: int) -> dict[str, list[Row]]:
+    def _facets(self, ids: str | None, params: Sequence[object], names: Sequence[str], first: int, *,
+                rolled_up: bool = False) -> dict[str, list[Row]]:
         found: dict[str, list[Row]] = {name: [] for name in names}
-        for row in self.rows(facets.facets(ids, list(names), first), params):
+        for row in self.rows(facets.facets(ids, list(names), first, rolled_up=rolled_up), params):
             found[row["facet"]].append(row)
         return found
 

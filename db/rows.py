@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .facets import archive_counts
+from .facets import counts
 from .models import Issue
 
 #: Each event's own contexts: the union of those on its links (events ``r.event_id`` holding ``{where}``).
@@ -36,7 +36,7 @@ def add_facet_counts(conn: sqlite3.Connection, ids: str, sign: int = 1) -> None:
     """Add (``sign`` 1) or take away (-1) the facets of the events ``ids`` (a query) to ``facet_counts``;
     a count of 0 goes. A full build adds every event's, an incremental one each redone day's, old and new."""
     conn.execute(f"INSERT INTO facet_counts (facet, value, count) SELECT facet, value, {int(sign)} * count"
-                 f" FROM ({archive_counts(ids)}) WHERE true"
+                 f" FROM ({counts(ids)}) WHERE true"
                  " ON CONFLICT (facet, value) DO UPDATE SET count = count + excluded.count")
     conn.execute("DELETE FROM facet_counts WHERE count <= 0")
 

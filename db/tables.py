@@ -28,6 +28,8 @@ TABLES: dict[str, dict[str, type]] = {
     "days": {"date": str, "event_count": int},
     # The whole archive's facets that no other table counts (``db.facets``): events per publisher, domain, category.
     "facet_counts": {"facet": str, "value": str, "count": int},
+    # The facets of each big scope (``db.rollups``): a context, a category, a month, as ``scope`` ``kind:key``.
+    "facet_rollups": {"scope": str, "facet": str, "value": str, "count": int},
     "meta": {"key": str, "value": str},
     "build_errors": {"id": int, "file": str, "line": int, "severity": str, "reason": str},
     # What the next build reads to redo only what changed (``db.incremental``): every corpus file as
@@ -52,6 +54,7 @@ NOT_NULL = {
     "related_contexts": {"related_id", "context_id", "position"},
     "days": {"event_count"},
     "facet_counts": {"facet", "value", "count"},
+    "facet_rollups": {"scope", "facet", "value", "count"},
     "meta": {"value"},
     "build_errors": {"file", "severity", "reason"},
     "build_files": {"file", "place", "size", "mtime_ns", "digest"},
@@ -65,7 +68,7 @@ NOT_NULL = {
 
 PRIMARY_KEYS = {
     "events": "id", "sources": "id", "contexts": "id", "related": "id", "meta": "key", "days": "date",
-    "facet_counts": ("facet", "value"),
+    "facet_counts": ("facet", "value"), "facet_rollups": ("scope", "facet", "value"),
     "build_errors": "id", "event_contexts": ("event_id", "context_id"),
     "related_contexts": ("related_id", "position"),
     "build_files": ("day", "place"), "build_lists": "text", "build_stories": "name",
@@ -99,9 +102,18 @@ INDEXES: list[tuple[str, list[str], bool]] = [
 FTS_COLUMNS = ["title", "body", "context_names"]
 
 
+#: Tables only ever read by a prefix of their primary key: stored in its order, with no rowid and no
+#: second copy of the key (``facet_rollups``: half the size, and a scope's rows are one run of pages).
+WITHOUT_ROWID = {"facet_rollups"}
+
+
 def create_tables(db: sqlite_utils.Database) -> None:
     """Create every table (empty) with keys and constraints; indexes come after the bulk load."""
     for name, columns in TABLES.items():
+        if name in WITHOUT_ROWID:
+            db.execute(db.create_table_sql(name, columns, pk=PRIMARY_KEYS[name], not_null=NOT_NULL.get(name, set()))
+                       .rstrip().removesuffix(";") + " WITHOUT ROWID")
+            continue
         db[name].create(  # type: ignore[union-attr]
             columns,
             pk=PRIMARY_KEYS[name],

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from db import rollups
 from db.build import build
 from db.incremental import Changes
 from db.sample import SAMPLE_DIR
@@ -83,8 +84,12 @@ CHANGES: dict[str, Callable[[Path], None]] = {
 }
 
 
+@pytest.mark.parametrize("small_scopes", [False, True], ids=["", "contexts of 2 events rolled up"])
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_an_incremental_build_equals_a_full_build(corpus: Path, tmp_path: Path, change: str) -> None:
+def test_an_incremental_build_equals_a_full_build(corpus: Path, tmp_path: Path, change: str, small_scopes: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    if small_scopes:  # the sample's contexts are small: lowered, many have rollups that a change moves
+        monkeypatch.setattr(rollups, "MIN_CONTEXT_EVENTS", 2)
     served, full = tmp_path / "news.db", tmp_path / "full.db"
     first = build(corpus, served, workers=1)
     assert not first.incremental and first.changes is None
@@ -130,3 +135,51 @@ def test_an_incremental_build_adds_the_indexes_declared_since(corpus: Path, tmp_
         [(sql,)] = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (index,)).fetchall()
     conn.close()
     assert '"event_id" desc' in sql
+
+
+def _events_of(db: Path, name: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT event_count FROM contexts WHERE name = ?", (name,)).fetchone()[0])
+
+
+def _rolled_up(db: Path, name: str) -> bool:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM facet_rollups WHERE scope = 'context:' ||"
+                            " (SELECT id FROM contexts WHERE name = ?)", (name,)).fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("change", ["add a day", "remove a day"])
+def test_a_context_crossing_the_threshold_gains_or_loses_its_rollup(corpus: Path, tmp_path: Path, change: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The threshold is met or not by the final counts, as a full build finds them: the incremental
+    build counts a scope that became big from its events, and drops one that became small."""
+    name = "European migrant crisis"
+    changed = tmp_path / "changed"
+    shutil.copytree(corpus, changed)
+    CHANGES[change](changed)
+    for root in (corpus, changed):
+        build(root, tmp_path / f"{root.name}.db", workers=1)
+    before, after = _events_of(tmp_path / "corpus.db", name), _events_of(tmp_path / "changed.db", name)
+    assert before != after
+    monkeypatch.setattr(rollups, "MIN_CONTEXT_EVENTS", max(before, after))  # met on one side only
+    served, full = tmp_path / "news.db", tmp_path / "full.db"
+    build(corpus, served, workers=1)
+    assert _rolled_up(served, name) == (before > after)
+    shutil.copyfile(served, full)
+    CHANGES[change](corpus)
+    assert build(corpus, served, workers=1).incremental
+    build(corpus, full, workers=1, full=True)
+    assert _rolled_up(served, name) == (after > before)
+    assert_same(served, full)
+
+
+def test_a_file_without_a_table_of_this_version_is_built_again_whole(corpus: Path, tmp_path: Path) -> None:
+    """A file of this schema version made before a table was added (``facet_counts``, ...) cannot be
+    brought up to date day by day: its new table would hold only the redone days."""
+    served = tmp_path / "news.db"
+    build(corpus, served, workers=1)
+    with sqlite3.connect(served) as conn:
+        conn.execute("DROP TABLE facet_counts")
+    _edit_event(corpus)
+    again = build(corpus, served, workers=1)
+    assert not again.incremental and again.full_because == "the previous file predates the table facet_counts"

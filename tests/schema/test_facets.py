@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from db import facets
+from db import facets, rollups
+from db.build import build
 from db.filters import FILTERS_BY_NAME, Criteria
 from db.read import Reader
+from db.sample import SAMPLE_DIR
 from gql.arguments import plain_match
 from gql.limits import MAX_WINDOW_DAYS
 from gql.web.app import create_app
@@ -93,6 +95,31 @@ async def test_a_context_s_events_have_facets(gql_post: Any, sample_db: Path) ->
     assert data["context"]["events"]["facets"] == expected(
         sample_db, "SELECT event_id FROM event_contexts WHERE context_id = (SELECT id FROM contexts WHERE name = ?)",
         "Syria")
+
+
+@pytest.mark.parametrize(("arguments", "ids", "params"), [
+    ('events(first: 1, filter: {category: "Armed conflicts and attacks"})',
+     "SELECT id FROM events WHERE category = ?", ["Armed conflicts and attacks"]),
+    ('events(first: 1, filter: {dateFrom: "2015-09-05", dateTo: "2016-12-10"})',
+     "SELECT id FROM events WHERE date >= ? AND date <= ?", ["2015-09-05", "2016-12-10"]),
+    ('events(first: 1, filter: {contextsAll: ["European migrant crisis"]})', MATCHED, CONTEXTS[:1] * 2),
+    ('context(name: "European migrant crisis") { events(first: 1)', MATCHED, CONTEXTS[:1] * 2),
+])
+async def test_facets_of_a_rolled_up_scope_are_the_counted_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                arguments: str, ids: str, params: list[str]) -> None:
+    """A context (of at least ``MIN_CONTEXT_EVENTS``: lowered for the sample), a category, a date
+    range (its whole months, the days at its edges counted) read from ``facet_rollups``."""
+    monkeypatch.setattr(rollups, "MIN_CONTEXT_EVENTS", 4)
+    db = tmp_path / "rolled.db"
+    build(SAMPLE_DIR, db, workers=1)
+    assert rows(db, "SELECT count(*) FROM facet_rollups WHERE scope = 'context:' ||"
+                    " (SELECT id FROM contexts WHERE name = ?)", CONTEXTS[0])[0][0]  # the context is a scope
+    closing = " }" if arguments.startswith("context(") else ""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(db)), base_url="http://t") as http:
+        response = await http.post("/graphql", json={"query": f"{{ {arguments} {{ {FACETS} }}{closing} }}"})
+    data = response.json()["data"]
+    found = data["context"]["events"] if closing else data["events"]
+    assert found["facets"] == expected(db, ids, *params)
 
 
 async def test_first_cuts_each_list_and_nothing_matched_is_empty(gql_post: Any) -> None:
