@@ -108,6 +108,10 @@ def rolled(name: str, counted: str | None = None) -> str:
     return f"SELECT value, value AS name, count, NULL AS extra FROM ({summed})"
 
 
+#: A set of events gathered before: their ids as one JSON array (the parameter).
+GATHERED = "SELECT value AS id FROM json_each(?)"
+
+
 def facets(ids: str | None, names: list[str], limit: int, *, rolled_up: bool = False) -> str:
     """The facets ``names`` of a set in one statement: the events ``ids`` (gathered once by their
     own indexes; None: none, only with ``rolled_up``) and, with ``rolled_up``, the scopes of the

@@ -335,9 +335,17 @@ class Reader:
 
     def _facets(self, ids: str | None, params: Sequence[object], names: Sequence[str], first: int, *,
                 rolled_up: bool = False) -> dict[str, list[Row]]:
-        found: dict[str, list[Row]] = {name: [] for name in names}
-        for row in self.rows(facets.facets(ids, list(names), first, rolled_up=rolled_up), params):
-            found[row["facet"]].append(row)
+        """The facets of the events ``ids`` (its parameters ``params``, after the scopes' JSON array
+        when ``rolled_up``): the set gathered once, then one statement per facet over it. In one
+        statement SQLite built a Bloom filter of every source or event for the later facets' joins,
+        scanning the whole table for a set of ten events (13 ms at 10^5, against 0.1)."""
+        scopes, params = (list(params[:1]), list(params[1:])) if rolled_up else ([], list(params))
+        if ids is not None:
+            params = [_json_ids(row[0] for row in self.rows(ids, params))]
+            ids = facets.GATHERED
+        found: dict[str, list[Row]] = {}
+        for name in names:
+            found[name] = self.rows(facets.facets(ids, [name], first, rolled_up=rolled_up), [*scopes, *params])
         return found
 
     def trending(self, window: tuple[str, str], before: tuple[str, str], first: int) -> list[Row]:
