@@ -53,8 +53,9 @@ def connection(b: Builder, node: FieldNode, page: Page) -> str:
         return listed(edge, f"SELECT {page.columns} FROM {rows()} ORDER BY {page.position} {page.direction}")
 
     def end(way: str) -> Build:
-        return lambda _: (f"(SELECT {page.cursor.format(e='p')} FROM {rows()} p"
-                          f" ORDER BY p.{page.position} {way} LIMIT 1)")
+        # the row first, then its cursor: ordered as one query, SQLite made every row's cursor to sort them
+        return lambda _: (f"(SELECT {page.cursor.format(e='p')} FROM (SELECT {page.columns} FROM {rows()}"
+                          f" ORDER BY {page.position} {way} LIMIT 1) p)")
 
     more = f"(SELECT count(*) FROM ({page.rows(f'{page.first} + 1')})) > {page.first}"
     page_info = {

@@ -133,7 +133,8 @@ def linked_from(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
 
     def end(last: bool) -> Build:
         order = "p.citing, p.position DESC" if last else "p.citing DESC, p.position"  # as BACKLINKS orders them
-        return lambda _: f"(SELECT {_LINK_CURSOR.format(e='p')} FROM ({rows(first)}) p ORDER BY {order} LIMIT 1)"
+        return lambda _: (f"(SELECT {_LINK_CURSOR.format(e='p')} FROM (SELECT * FROM ({rows(first)}) p"
+                          f" ORDER BY {order} LIMIT 1) p)")
 
     page_info = {
         "hasNextPage": lambda _: flag(f"(SELECT count(*) FROM ({rows(f'{first} + 1')})) > {first}"),
