@@ -7,7 +7,6 @@ and no response cache can answer a rotating query from an earlier request.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import sqlite3
@@ -84,7 +83,7 @@ class Spec:
     limit: str  # limit_app route name
     pool: str  # which variables rotate: "none", "one" (a fixed path), "nonce", "path", "related", "search",
     #  "search_fts" (the same words, each quoted: an FTS5 expression), "ctx", "search_window" (the
-    #  same words and 15 days either side of their event), "context" and "ctx_pair" (one or two
+    #  same words and the days around their event that hold 1,000 events), "context" and "ctx_pair" (one or two
     #  contexts of 2 to 1,000 events: a size class both N have, so a row costs the same at both),
     #  "cited" (paths of events some link points at), "before" (a cursor of each event path)
     #  "nonce": the same document with a variable it does not declare (GraphQL ignores it), so the
@@ -151,6 +150,29 @@ _WORDY = re.compile(r"[A-Za-z]{5,}")
 _STOP = {"about", "after", "against", "amid", "before", "during", "despite", "following", "their", "there"}
 
 
+#: Events in the window a filtered search narrows to: the same at every N, so is the work.
+WINDOW_EVENTS = 1000
+
+
+def _window(conn: sqlite3.Connection, events: int) -> Callable[[str], tuple[str, str]]:
+    """The days around a day (as many before as after) that hold at least ``events`` events."""
+    days = conn.execute("SELECT date, event_count FROM days ORDER BY date").fetchall()
+    place = {date: index for index, (date, _) in enumerate(days)}
+    totals = [0]
+    for _, count in days:
+        totals.append(totals[-1] + count)
+
+    def around(date: str) -> tuple[str, str]:
+        index = place[date]
+        for reach in range(len(days)):
+            low, high = max(0, index - reach), min(len(days) - 1, index + reach)
+            if totals[high + 1] - totals[low] >= events or (low == 0 and high == len(days) - 1):
+                return days[low][0], days[high][0]
+        return days[0][0], days[-1][0]
+
+    return around
+
+
 def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
     """Variables for every pool, read from the database under test."""
     conn = sqlite3.connect(f"file:{quote(db)}?mode=ro&immutable=1", uri=True)
@@ -168,6 +190,7 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
         # a row ("events about A or B"). Small corpora would otherwise repeat requests.
         search: list[Vars] = []
         search_window: list[Vars] = []
+        around = _window(conn, WINDOW_EVENTS)
         taken: set[str] = set()
         for index, (title, names, date) in enumerate(_shuffled(conn, "title, context_names, date",
                                                                "context_names IS NOT NULL", limit)):
@@ -180,9 +203,8 @@ def variable_pools(db: str, limit: int = MAX_LINES) -> dict[str, list[Vars]]:
                 words.append(found[(index * 7 + 1) % len(found)])
             taken.add(" ".join(words))
             search.append({"q": " ".join(words)})
-            day = dt.date.fromisoformat(date)
-            search_window.append({"q": " ".join(words), "from": str(day - dt.timedelta(days=15)),
-                                  "to": str(day + dt.timedelta(days=15))})
+            first_day, last_day = around(date)
+            search_window.append({"q": " ".join(words), "from": first_day, "to": last_day})
         ctx: list[Vars] = []
         previous = ""
         for names in _shuffled(conn, "context_names", "context_names IS NOT NULL", limit):

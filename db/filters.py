@@ -62,10 +62,17 @@ class Filter:
     condition: str
     description: str | None = None
     normalize: Callable[[str], str] | None = None
+    #: The same filter as a range of event ids, on ``{id}`` (an id begins with its day: ``db.ids``),
+    #: where one is: what FTS5 can narrow its walk by, which it cannot by a column of ``events``.
+    ids: str | None = None
 
     def clause(self, placeholder: str) -> str:
         """The condition with ``placeholder`` (``?``, ``?3``) where the value goes."""
         return self.condition.format(p=placeholder)
+
+    def id_clause(self, column: str, placeholder: str) -> str | None:
+        """The range of ids of the rowid ``column`` the filter holds for, if it is one."""
+        return self.ids.format(id=column, p=placeholder) if self.ids else None
 
     @property
     def uses(self) -> int:
@@ -128,13 +135,16 @@ def utc_time(value: str) -> str:
 _CHANGED = ("(NOT EXISTS (SELECT 1 FROM builds b WHERE {known}) OR e.path IN (SELECT path FROM event_changes"
             " WHERE change != 'removed' AND build_id > (SELECT max(b.id) FROM builds b WHERE {known})))")
 
+#: The ordinal (``date.toordinal()``) of the ISO day ``{p}``: the high bits of its events' ids.
+_ORDINAL = "CAST(julianday({p}) - 1721424.5 AS INTEGER)"
+
 #: The fields of ``EventFilter``, in the order the schema lists them; all given must hold (AND).
 FILTERS: tuple[Filter, ...] = (
     Filter("text", Kind.WORDS, "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {p})",
            "Has these words in its title, body or context names, read as `search` reads its query (the last "
            "word may be the start of one)."),
-    Filter("dateFrom", Kind.DATE, "e.date >= {p}", "On or after this day."),
-    Filter("dateTo", Kind.DATE, "e.date <= {p}", "On or before this day."),
+    Filter("dateFrom", Kind.DATE, "e.date >= {p}", "On or after this day.", ids=f"{{id}} >= ({_ORDINAL} << 32)"),
+    Filter("dateTo", Kind.DATE, "e.date <= {p}", "On or before this day.", ids=f"{{id}} < (({_ORDINAL} + 1) << 32)"),
     Filter("contextsAny", Kind.NAMES, f"e.id IN ({_NAMED})", "Has at least one."),
     Filter("contextsAll", Kind.NAMES, f"e.id IN ({_NAMED} GROUP BY ec.event_id"
            " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p})))", "Has every one."),
@@ -197,6 +207,24 @@ class Criteria:
         if self.none_of is not None:
             clauses.append(neither(self.none_of._nested(params)))
         return (" AND ".join(clauses) or "1"), params
+
+    def id_range(self, column: str) -> tuple[str, list[object]]:
+        """What of these criteria is a range of ids of the rowid ``column`` (``1``: none) and its
+        parameters: the date filters given at the top or inside ``and``, which hold for every event
+        the criteria hold for."""
+        clauses: list[str] = []
+        params: list[object] = []
+        for item, parameter in self.bound:
+            clause = item.id_clause(column, "?")
+            if clause is not None:
+                clauses.append(clause)
+                params += [parameter] * item.ids.count("{p}")  # type: ignore[union-attr]
+        for part in self.all_of:
+            clause, own = part.id_range(column)
+            if clause != "1":
+                clauses.append(clause)
+                params += own
+        return " AND ".join(clauses) or "1", params
 
     def _nested(self, params: list[object]) -> str:
         where, own = self.where()

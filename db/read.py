@@ -37,11 +37,19 @@ EVENT_COLUMNS = sql.event_columns()
 
 
 
-def _hits(where: str) -> str:
+def _hits(where: str, ids: str) -> str:
     """Search hits with their event, rounded score and snippet, for one FTS5 expression (the first
-    parameter), among the events holding ``where`` (its parameters next)."""
+    parameter), among the events holding ``where`` (its parameters next, ``ids``'s after them)."""
     return sql.search_hits(f"{EVENT_COLUMNS}, {sql.rounded_rank('f.rank')} AS rank, {sql.SNIPPET} AS snippet",
-                           "?", with_events=True, where=where)
+                           "?", with_events=True, where=where, ids=ids)
+
+
+def _among(criteria: Criteria) -> tuple[str, str, list[object]]:
+    """A search's narrowing by ``criteria``: its condition on events, the range of hits' rowids it
+    gives, and the parameters of both in that order."""
+    where, params = criteria.where()
+    ids, bounds = criteria.id_range("f.rowid")
+    return where, ids, [*params, *bounds]
 
 
 #: One step of a related-graph walk from the events ``w`` (depth < ``?``), by direction: along links
@@ -188,28 +196,28 @@ class Reader:
     def search(self, match: str, *, first: int, offset: int, criteria: Criteria = EVERY_EVENT) -> list[Row]:
         """FTS5 ranked by bm25 (title weighted highest) among the events ``criteria`` holds;
         ``match`` is an FTS5 expression."""
-        where, params = criteria.where()
-        return self._fts(f"{_hits(where)} ORDER BY {sql.RANKED} LIMIT ? OFFSET ?", (match, *params, first, offset))
+        where, ids, params = _among(criteria)
+        return self._fts(f"{_hits(where, ids)} ORDER BY {sql.RANKED} LIMIT ? OFFSET ?", (match, *params, first, offset))
 
     def search_by_date(self, match: str, *, first: int, after: str | None, order: Keyset,
                        criteria: Criteria = EVERY_EVENT, before: str | None = None) -> list[Row]:
         """FTS5 hits in id (= date) order: the index is walked in rowid order and stops at ``first``,
         so a word found in half the archive costs what a rare one costs (ranking must score every hit).
         """
-        where, params = criteria.where()
+        where, ids, params = _among(criteria)
         until, bound = ("?", [before]) if before is not None else (None, [])
-        return self._fts(f"{sql.hits_by_date(_hits(where), order, '?', until)} LIMIT ?",
+        return self._fts(f"{sql.hits_by_date(_hits(where, ids), order, '?', until)} LIMIT ?",
                          [match, *params, after, *bound, first])
 
     def hits_through(self, match: str, *, order: Keyset, through: str, criteria: Criteria = EVERY_EVENT) -> bool:
         """Whether a hit of ``match`` among the events of ``criteria`` is at or before the event path
         ``through`` in ``order``."""
-        where, params = criteria.where()
-        return bool(self._fts(sql.hits_through("?", order, "?", where), (match, *params, through))[0][0])
+        where, ids, params = _among(criteria)
+        return bool(self._fts(sql.hits_through("?", order, "?", where, ids), (match, *params, through))[0][0])
 
     def count_search(self, match: str, criteria: Criteria = EVERY_EVENT) -> int:
-        where, params = criteria.where()
-        return int(self._fts(sql.count_hits("?", where), (match, *params))[0][0])
+        where, ids, params = _among(criteria)
+        return int(self._fts(sql.count_hits("?", where, ids), (match, *params))[0][0])
 
     def _fts(self, statement: str, params: Sequence[object]) -> list[Row]:
         try:
@@ -321,9 +329,10 @@ class Reader:
 
     def search_facets(self, match: str, criteria: Criteria, names: Sequence[str], first: int) -> dict[str, list[Row]]:
         """The facets of the hits of the FTS5 expression ``match`` among the events of ``criteria``."""
-        where, params = criteria.where()
+        where, ids, params = _among(criteria)
         try:
-            return self._facets(sql.search_hits("f.rowid AS id", "?", with_events=False, where=where), [match, *params],
+            return self._facets(sql.search_hits("f.rowid AS id", "?", with_events=False, where=where, ids=ids),
+                                [match, *params],
                                 names, first)
         except sqlite3.OperationalError:
             raise SearchSyntaxError(SEARCH_SYNTAX) from None

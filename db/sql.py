@@ -237,11 +237,13 @@ def rounded_rank(rank: str) -> str:
     return f"round({rank}, {RANK_DECIMALS})"
 
 
-def search_hits(select: str, match: str, *, with_events: bool, where: str = "1") -> str:
+def search_hits(select: str, match: str, *, with_events: bool, where: str = "1", ids: str = "1") -> str:
     """Hits ``f`` of the FTS5 expression ``match`` (a placeholder) whose events ``e`` hold ``where``
-    (a filter), joined to their events if asked or filtered."""
+    (a filter), joined to their events if asked or filtered. ``ids`` is what of the filter is a range
+    of ``f.rowid`` (``Criteria.id_range``): FTS5 then walks only that part of its index, where
+    ``where`` alone would have it score every hit and drop those outside the range."""
     joined = " JOIN events e ON e.id = f.rowid" if with_events or where != "1" else ""
-    return f"SELECT {select} FROM events_fts f{joined} WHERE {SEARCH_MATCH.format(p=match)}{also(where)}"
+    return f"SELECT {select} FROM events_fts f{joined} WHERE {SEARCH_MATCH.format(p=match)}{also(where)}{also(ids)}"
 
 
 def hits_by_date(hits: str, keyset: Keyset, cursor: str, until: str | None = None) -> str:
@@ -251,18 +253,18 @@ def hits_by_date(hits: str, keyset: Keyset, cursor: str, until: str | None = Non
     return f"{hits} AND {keyset.after('f.rowid', cursor)}{bounded} ORDER BY {keyset.order('f.rowid')}"
 
 
-def hits_through(match: str, keyset: Keyset, cursor: str, where: str = "1") -> str:
+def hits_through(match: str, keyset: Keyset, cursor: str, where: str = "1", ids: str = "1") -> str:
     """Whether a hit of ``match`` among the events holding ``where`` is at or before ``cursor`` in
     ``keyset`` order (0 or 1)."""
-    hits = search_hits("1", match, with_events=False, where=where)
+    hits = search_hits("1", match, with_events=False, where=where, ids=ids)
     return f"SELECT EXISTS ({hits} AND {keyset.through('f.rowid', cursor)})"
 
 
-def count_hits(match: str, where: str = "1") -> str:
+def count_hits(match: str, where: str = "1", ids: str = "1") -> str:
     """How many hits ``match`` has among the events holding ``where``."""
     if where == "1":
         return f"SELECT count(*) FROM events_fts WHERE events_fts MATCH {match}"
-    return f"SELECT count(*) FROM ({search_hits('1', match, with_events=True, where=where)})"
+    return f"SELECT count(*) FROM ({search_hits('1', match, with_events=True, where=where, ids=ids)})"
 
 
 # -- timeline ---------------------------------------------------------------------------------

@@ -86,6 +86,23 @@ def condition(b: Builder, node: ValueNode | None) -> str:
     return " AND ".join(clauses) or "1"
 
 
+def id_range(b: Builder, node: ValueNode | None, column: str) -> str:
+    """What of an ``EventFilter`` literal is a range of the rowid ``column``, as
+    ``Criteria.id_range`` finds it: the filters with one (``Filter.ids``) at the top or inside
+    ``and``; ``1`` when none. Their values are bound again for it."""
+    if not isinstance(node, ObjectValueNode):
+        return "1"
+    clauses: list[str] = []
+    for item in node.fields:
+        name, value = item.name.value, item.value
+        if name == AND and not isinstance(value, NullValueNode):
+            clauses += [inner for part in _filters(value) if (inner := id_range(b, part, column)) != "1"]
+        declared = FILTERS_BY_NAME.get(name)
+        if declared is not None and declared.ids:
+            clauses.append(str(declared.id_clause(column, b.params.argument(value, binding.filter_value(declared)))))
+    return " AND ".join(clauses) or "1"
+
+
 def _filters(node: ValueNode) -> list[ValueNode]:
     """The filters of an ``and`` or ``or``: a list, or one filter written where the list goes."""
     return list(node.values) if isinstance(node, ListValueNode) else [node]
@@ -145,19 +162,20 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
     first = b.params.argument(arguments.get("last" if backward else "first"),
                               binding.last if backward else binding.first)
     where = condition(b, arguments.get("filter"))
+    ids = id_range(b, arguments.get("filter"), "f.rowid")
     later = "0"
     wanted = {chosen.name.value for edges in b.json.selected(node, "SearchConnection")
               if edges.name.value == "edges" for chosen in b.json.selected(edges, "SearchEdge")}
     rank = "f.rank" if "rank" in wanted or order == "RELEVANCE" else "NULL"
     snippet = sql.SNIPPET if "snippet" in wanted else "NULL"
     found = sql.search_hits(f"f.rowid AS id, {rank} AS rank, {snippet} AS snippet", match, with_events=False,
-                            where=where)
+                            where=where, ids=ids)
     if order == "RELEVANCE":
         if backward:  # a window ending at `before` or at the last hit: the resolvers count the hits first
             raise Unsupported("a ranking read backward")
         offset = b.params.argument(arguments.get("after"), binding.after_rank)
         hits, skip = f"{found} ORDER BY {sql.RANKED}", f" OFFSET {offset}"
-        earlier = f"{offset} > 0 AND EXISTS ({sql.search_hits('1', match, with_events=False, where=where)})"
+        earlier = f"{offset} > 0 AND EXISTS ({sql.search_hits('1', match, with_events=False, where=where, ids=ids)})"
         cursor = f"gql_id('{RANK_CURSOR}', {{e}}.n)"
         place = f"{offset} + row_number() OVER (ORDER BY {sql.ranked('rank', 'id')}) - 1"
     else:
@@ -165,16 +183,16 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
         read = keyset.reversed if backward else keyset
         after = b.params.argument(arguments.get("before" if backward else "after"), binding.after_event)
         hits = sql.hits_by_date(found, read, after)
-        skip, earlier = "", f"({sql.hits_through(match, keyset, after, where)})"
+        skip, earlier = "", f"({sql.hits_through(match, keyset, after, where, ids)})"
         if backward:
-            later = f"{after} IS NOT NULL AND ({sql.hits_through(match, read, after, where)})"
+            later = f"{after} IS NOT NULL AND ({sql.hits_through(match, read, after, where, ids)})"
         # the page's place: its rows in the list's order, however they were read
         cursor, place = _DATED_CURSOR, f"row_number() OVER (ORDER BY id {keyset.direction})"
     return connection(b, node, Page(
         connection="SearchConnection", edge="SearchEdge",
         rows=lambda limit: f"SELECT id, rank, snippet, {place} FROM ({hits} LIMIT {limit}{skip})",
         columns="id, rank, snippet, n", position="n", direction="ASC", cursor=cursor, earlier=earlier,
-        total=f"({sql.count_hits(match, where)})", first=first,
+        total=f"({sql.count_hits(match, where, ids)})", first=first,
         scalars={"rank": sql.rounded_rank("{e}.rank"), "snippet": "{e}.snippet"}, backward=backward, later=later,
     ))
 

@@ -104,3 +104,20 @@ def test_composed_parameters_follow_their_placeholders(conn: sqlite3.Connection)
         " OR date < '2015-09-10')").fetchone()[0] > 0
     assert Criteria(any_of=()).where() == ("0", [])
     assert Criteria(all_of=(Criteria(),)).empty and not Criteria(any_of=()).empty
+
+
+@pytest.mark.parametrize(("date_from", "date_to"), [
+    ("2015-09-03", "2015-09-07"), ("2015-09-03", None), (None, "2015-09-01"), ("2000-01-01", "2999-12-31"),
+    ("2015-09-08", "2015-09-08"), ("2016-02-29", "2016-03-01")])
+def test_a_date_range_is_a_range_of_ids(conn: sqlite3.Connection, date_from: str | None, date_to: str | None) -> None:
+    """An id begins with its day: the ids the date filters' ranges hold are the events of those days."""
+    given = tuple((FILTERS_BY_NAME[name], value) for name, value in (("dateFrom", date_from), ("dateTo", date_to))
+                  if value is not None)
+    criteria = Criteria(((FILTERS_BY_NAME["category"], "Law and crime"),), all_of=(Criteria(given),))
+    ids, params = criteria.id_range("e.id")
+    assert ids.count("?") == len(params) == len(given)
+    where, where_params = Criteria(given).where()
+    by_ids = {row[0] for row in conn.execute(f"SELECT id FROM events e WHERE {ids}", params)}
+    by_dates = {row[0] for row in conn.execute(f"SELECT id FROM events e WHERE {where}", where_params)}
+    assert by_ids == by_dates
+    assert Criteria(any_of=(Criteria(given),)).id_range("e.id") == ("1", [])  # only what must hold
