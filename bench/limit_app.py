@@ -29,8 +29,7 @@ from db.read import Reader
 from db.sql import BACKLINKS, NEWEST_FIRST, OLDEST_FIRST
 from gql import cursors
 from gql.arguments import EVENT_CURSOR
-from gql.limits import MAX_PAGE
-from gql.schema.facets import FACET_PAGE
+from gql.limits import FACET_PAGE, MAX_PAGE
 
 Vars = dict[str, Any]
 _WORD = re.compile(r"\w+", re.UNICODE)

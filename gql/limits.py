@@ -12,6 +12,7 @@ from db.filters import MAX_SEARCH_WORDS as MAX_SEARCH_WORDS  # words of a plain 
 # -- arguments (checked in validation when written into the document, by ``gql.arguments`` otherwise)
 DEFAULT_PAGE = 20  # `first` when omitted
 MAX_PAGE = 100  # `first` at most
+FACET_PAGE = 10  # `first` of a facet list (and of `trending`) when omitted
 MAX_OFFSET = 100_000  # `offset` of contexts and publishers
 MAX_GRAPH_DEPTH = 6  # `relatedGraph(depth:)`
 MAX_GRAPH_NODES = 500  # `relatedGraph(limit:)`

@@ -29,6 +29,7 @@ from db.paths import canonical_path
 
 from .. import arguments
 from ..errors import Unsupported, UserError
+from ..limits import FACET_PAGE
 
 Binder = Callable[[dict[str, Any]], Any]
 Convert = Callable[[Any], Any]
@@ -87,12 +88,18 @@ def _string(value: Any, what: str) -> str:
 
 
 def first(value: Any) -> int:
-    """``first``: a page size of 1..MAX_PAGE (an empty page is the resolvers' to give)."""
+    """``first``: a page size of 0..MAX_PAGE (0: no edges, and whether there are any)."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise Unsupported("first is not an Int")
     size: int = _declining(arguments.page_size, value)
-    if size == 0:
-        raise Unsupported("first: 0")
+    return size
+
+
+def facet_first(value: Any) -> int:
+    """``first`` of a facet list: 0..MAX_PAGE, ``FACET_PAGE`` when omitted, as the resolvers read it."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise Unsupported("first is not an Int")
+    size: int = _declining(arguments.page_size, value, FACET_PAGE)
     return size
 
 

@@ -61,7 +61,9 @@ def compile_operation(document: DocumentNode, operation_name: str | None, counts
     for selection in collect(operation, "Query", fragments):
         key = parameters.constant((selection.alias or selection.name).value)
         parts.append(f"{key}, {root(builder, selection, counts)}")
-    return Plan(sql=f"{builder.ctes.with_clause()}SELECT json_object({', '.join(parts)})",
+    # where a guard holds there is no row: the resolvers answer the request
+    guarded = f" WHERE NOT ({' OR '.join(builder.guards)})" if builder.guards else ""
+    return Plan(sql=f"{builder.ctes.with_clause()}SELECT json_object({', '.join(parts)}){guarded}",
                 binders=parameters.binders)
 
 

@@ -14,6 +14,7 @@ from graphql import FieldNode
 
 from ..errors import Unsupported
 from .events import Builder, event
+from .facets import facets
 from .json_sql import Build, flag
 
 
@@ -41,6 +42,7 @@ class Page:
     scalars: dict[str, str] = field(default_factory=dict)
     backward: bool = False
     later: str = "0"
+    matched: str | None = None  # SQL of the ids of every row the connection holds: what its facets count
 
 
 def connection(b: Builder, node: FieldNode, page: Page) -> str:
@@ -64,10 +66,16 @@ def connection(b: Builder, node: FieldNode, page: Page) -> str:
         "startCursor": end(page.direction),
         "endCursor": end(reverse),
     }
+    def counted(selection: FieldNode) -> str:
+        if page.matched is None:
+            raise Unsupported(f"field {page.connection}.facets")
+        return facets(b, selection, page.matched)
+
     return b.json.fields(node, page.connection, {
         "totalCount": lambda _: page.total,
         "edges": edges,
         "pageInfo": lambda selection: b.json.fields(selection, "PageInfo", page_info),
+        "facets": counted,
     })
 
 

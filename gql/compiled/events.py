@@ -6,7 +6,7 @@ related event is looked up in the next level's CTE (``Ctes.level``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graphql import FieldNode
 
@@ -32,11 +32,13 @@ LINK_SCALARS = {"path": "{e}.target_path", "title": "{e}.title"}
 
 @dataclass
 class Builder:
-    """One compilation's state: its parameters, CTEs and JSON assembly."""
+    """One compilation's state: its parameters, CTEs and JSON assembly, and its guards: conditions
+    under which the statement gives no answer and the resolvers answer the request instead."""
 
     params: Parameters
     ctes: Ctes
     json: Json
+    guards: list[str] = field(default_factory=list)
 
 
 def level(b: Builder, node: FieldNode, ids: str) -> str:

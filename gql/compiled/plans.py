@@ -81,6 +81,8 @@ class PlanCache:
             rows = self.reader.rows(plan.sql, values)
         except (Unsupported, sqlite3.Error):
             return None
+        if not rows:  # a guard held (``Builder.guards``)
+            return None
         answer: str = rows[0][0]
         return b'{"data":' + answer.encode() + b"}"
 

@@ -143,6 +143,7 @@ def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts:
         position="id", direction=keyset.direction, cursor=_DATED_CURSOR,
         earlier=f"({sql.events_through(where, keyset, cursor)})", total=total, first=size, backward=backward,
         later=f"{cursor} IS NOT NULL AND ({sql.events_through(where, read, cursor)})",
+        matched=sql.matched_ids(where),
     ))
 
 
@@ -194,6 +195,7 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
         columns="id, rank, snippet, n", position="n", direction="ASC", cursor=cursor, earlier=earlier,
         total=f"({sql.count_hits(match, where, ids)})", first=first,
         scalars={"rank": sql.rounded_rank("{e}.rank"), "snippet": "{e}.snippet"}, backward=backward, later=later,
+        matched=sql.search_hits("f.rowid AS id", match, with_events=False, where=where, ids=ids),
     ))
 
 

@@ -23,12 +23,11 @@ from db.read import Reader, Row
 
 from ..arguments import page_size, trending_window
 from ..errors import UserError
-from ..limits import MAX_PAGE
+from ..limits import FACET_PAGE, MAX_PAGE
 from .context import Info
 from .types import Context, ContextCount, Publisher, TimelineBucket
 
 #: ``first`` of a facet list when omitted.
-FACET_PAGE = 10
 
 
 @strawberry.type(description="A value of a facet (a publisher, a domain, a category) and how many events of the "

@@ -91,6 +91,15 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      "edges { cursor rank node { path } } } }", {"b": sample_cursor(90)}),
     ("{ search(query: \"migrant\", last: 3, orderBy: OLDEST_FIRST) { pageInfo { hasNextPage hasPreviousPage } "
      "edges { cursor snippet } } }", {}),
+    # empty pages, and facets of a small set (a big one's are the resolvers', from the build's rollups)
+    ("query($b: String) { events(first: 0) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor "
+     "endCursor } edges { cursor } } l: events(last: 0, before: $b) { pageInfo { hasNextPage hasPreviousPage } } }",
+     {"b": sample_cursor(40)}),
+    ("query($c: [String!], $n: Int) { events(first: 0, filter: {contextsAny: $c}) { totalCount facets { __typename "
+     "contexts(first: $n) { count context { id name eventCount __typename } } publishers { value count } "
+     "domains(first: 1) { value count __typename } categories(first: 100) { value count } years { bucket count } } } "
+     "s: search(query: \"syria\", first: 1, filter: {dateFrom: \"2015-09-05\"}) { facets { categories { value count } "
+     "c: contexts(first: 3) { count context { name } } } } }", {"c": ["Syria", "Russia"], "n": 4}),
     # fields the compiler does not know: it declines, the resolvers answer
     ("query($p: String!) { archive { eventCount firstDate resolvedShare } event(path: $p) { linkedFromCount "
      "relatedGraph(depth: 1, direction: BOTH) { nodes { depth event { path linkedFromCount } } } } }", {}),
@@ -280,3 +289,22 @@ async def test_documents_differing_in_strings_share_a_plan_and_answer_as_the_res
     errors = [text for _, text in replies[False] if '"errors"' in text]
     assert len(errors) == 6, errors  # garbage cursor, 501 characters, a search cursor, two bad dates, a conflict
     assert "conflict" in errors[-1] and '"e":' in replies[False][-1][1]  # and the last pair answers
+
+
+@pytest.mark.parametrize(("filter_", "executor"), [('{contextsAny: ["Syria"]}', "compiled"), ("{}", "resolvers"),
+                                                   ('{dateFrom: "2015-09-02"}', "resolvers")])
+async def test_facets_of_a_big_set_are_the_resolvers(sample_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     filter_: str, executor: str) -> None:
+    """A set of MIN_CONTEXT_EVENTS events or more gets no answer from the plan (its guard holds): the
+    resolvers answer, from the build's rollups where there are some. Here the bound is lowered to 50."""
+    monkeypatch.setattr("gql.compiled.facets.MIN_CONTEXT_EVENTS", 50)
+    query = (f"{{ events(first: 2, filter: {filter_}) {{ totalCount facets {{ contexts(first: 3) "
+             "{ count context { name } } categories { value count } years { bucket count } } } }")
+    reference = await answers(sample_db, False, query, {})
+    assert await answers(sample_db, True, query, {}) == reference
+    app = create_app(sample_db, response_cache=False, max_age=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        bodies = [(await http.post("/graphql", json={"query": query, "extensions": {"cost": True}})).json()
+                  for _ in range(2)]
+    assert [body["extensions"]["cost"]["executor"] for body in bodies] == ["resolvers", executor]
+    assert (bodies[1]["data"]["events"]["totalCount"] >= 50) == (executor == "resolvers")

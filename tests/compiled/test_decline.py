@@ -116,7 +116,6 @@ ADVANCED = "query($q: String!) { search(query: $q, advanced: true) { totalCount 
 
 
 @pytest.mark.parametrize(("document", "variables"), [
-    (EVENTS_PAGE, {"n": 0}),  # an empty page
     (EVENTS_PAGE, {"n": MAX_PAGE + 1}),
     (EVENTS_PAGE, {"n": 1000}),
     (EVENTS_PAGE, {"n": -1}),
@@ -145,7 +144,6 @@ ADVANCED = "query($q: String!) { search(query: $q, advanced: true) { totalCount 
     (SEARCH, {"q": 5}),
     (ADVANCED, {"q": ""}),
     ('{ events(filter: {category: null}) { totalCount } }', {}),  # a null written in the document
-    ('{ events(first: 0) { totalCount } }', {}),
 ])
 def test_bind_declines(document: str, variables: dict[str, Any]) -> None:
     plan = compiled(document)

@@ -73,10 +73,8 @@ async def test_bench_queries(sample_db: Path, spec_key: str) -> None:
         sources = [(await http.post("/graphql", json={"query": document, "operationName": operation,
                                                       "variables": variables, "extensions": {"cost": True}})
                     ).json()["extensions"]["cost"]["executor"] for document, operation, variables in requests * 2]
-    # the first request of the shape is the resolvers' (its plan is compiled then), every later one the
-    # plan's; facets are the resolvers' (the compiler declines them)
-    compiles = "facets" not in requests[0][0]
-    assert sources == ["resolvers"] + ["compiled" if compiles else "resolvers"] * (len(sources) - 1), spec_key
+    # the first request of the shape is the resolvers' (its plan is compiled then), every later one the plan's
+    assert sources == ["resolvers"] + ["compiled"] * (len(sources) - 1), spec_key
 
 
 #: Forward pages whose `hasPreviousPage` is looked up on the other side of `after` (an EXISTS in the

@@ -1,0 +1,62 @@
+"""A connection's ``facets`` in the compiled statement: each list counted over the connection's set.
+
+The lists are ``db.facets``'s (each ``Facet``'s rows and order), over the set's ids gathered once
+in a CTE. A set of ``db.rollups.MIN_CONTEXT_EVENTS`` events or more is the resolvers' to answer
+(they read the build's rollups where there are some): the statement then yields no answer
+(``Builder.guards``) and the request goes to them, so no compiled plan counts a big set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from graphql import FieldNode
+
+from db.facets import FACETS, ordered
+from db.rollups import MIN_CONTEXT_EVENTS
+
+from ..errors import Unsupported
+from ..limits import MAX_PAGE
+from .binding import facet_first
+from .events import CONTEXT_SCALARS, Builder
+from .json_sql import array
+
+#: What each list's items are: their GraphQL type and their fields, as SQL over a facet row ``{e}``.
+_COUNT = {"value": "{e}.value", "count": "{e}.count"}
+_ITEMS = {"publishers": ("FacetCount", _COUNT), "domains": ("FacetCount", _COUNT),
+          "categories": ("FacetCount", _COUNT),
+          "years": ("TimelineBucket", {"bucket": "{e}.value", "count": "{e}.count"})}
+
+
+def facets(b: Builder, node: FieldNode, matched: str) -> str:
+    """The selection on ``Facets`` of the events ``matched`` (SQL of their ids)."""
+    ids = b.ctes.ids(matched)
+    b.guards.append(f"(SELECT count(*) FROM (SELECT 1 FROM {ids} LIMIT {MIN_CONTEXT_EVENTS})) >= {MIN_CONTEXT_EVENTS}")
+
+    def listed(selection: FieldNode) -> str:
+        name = selection.name.value
+        if name not in FACETS:
+            raise Unsupported(f"field Facets.{name}")
+        given = {argument.name.value: argument.value for argument in selection.arguments or ()}
+        if set(given) - ({"first"} if name != "years" else set()):
+            raise Unsupported(f"arguments on Facets.{name}")
+        size = b.params.argument(given.get("first"), facet_first) if name != "years" else str(MAX_PAGE)
+        rows = f"SELECT * FROM ({FACETS[name].rows(f'SELECT id FROM {ids}')}) ORDER BY {ordered(name)} LIMIT {size}"
+        if name == "contexts":
+            return array(b.json.row(selection, "ContextCount", {"count": "{e}.count"}, "t", _context(b)), rows, "t")
+        typename, fields = _ITEMS[name]
+        return array(b.json.row(selection, typename, fields, "t"), rows, "t")
+
+    return b.json.fields(node, "Facets", {}, listed)
+
+
+def _context(b: Builder) -> Callable[[FieldNode], str]:
+    """A ``ContextCount``'s ``context``: the context of the facet row ``t`` (id, name, events)."""
+    scalars = {name: sql.replace("{e}.event_count", "{e}.extra") for name, sql in CONTEXT_SCALARS.items()}
+
+    def nested(selection: FieldNode) -> str:
+        if selection.name.value == "context" and not selection.arguments:
+            return b.json.row(selection, "Context", scalars, "t")
+        raise Unsupported(f"field ContextCount.{selection.name.value}")
+
+    return nested
