@@ -30,8 +30,11 @@ _ITEMS = {"publishers": ("FacetCount", _COUNT), "domains": ("FacetCount", _COUNT
 
 def facets(b: Builder, node: FieldNode, matched: str) -> str:
     """The selection on ``Facets`` of the events ``matched`` (SQL of their ids)."""
-    ids = b.ctes.ids(matched)
-    b.guards.append(f"(SELECT count(*) FROM (SELECT 1 FROM {ids} LIMIT {MIN_CONTEXT_EVENTS})) >= {MIN_CONTEXT_EVENTS}")
+    ids = b.ctes.ids(f"SELECT id FROM ({matched}) LIMIT {MIN_CONTEXT_EVENTS}")
+    b.guards.append(f"(SELECT count(*) FROM {ids}) >= {MIN_CONTEXT_EVENTS}")
+    # read with its bound: SQLite then knows the set is small, where it took it for a big one and
+    # built a Bloom filter of every source for a list's join (10 ms at 10^5 for ten events, not 0.1)
+    members = f"SELECT id FROM {ids} LIMIT {MIN_CONTEXT_EVENTS}"
 
     def listed(selection: FieldNode) -> str:
         name = selection.name.value
@@ -41,7 +44,7 @@ def facets(b: Builder, node: FieldNode, matched: str) -> str:
         if set(given) - ({"first"} if name != "years" else set()):
             raise Unsupported(f"arguments on Facets.{name}")
         size = b.params.argument(given.get("first"), facet_first) if name != "years" else str(MAX_PAGE)
-        rows = f"SELECT * FROM ({FACETS[name].rows(f'SELECT id FROM {ids}')}) ORDER BY {ordered(name)} LIMIT {size}"
+        rows = f"SELECT * FROM ({FACETS[name].rows(members)}) ORDER BY {ordered(name)} LIMIT {size}"
         if name == "contexts":
             return array(b.json.row(selection, "ContextCount", {"count": "{e}.count"}, "t", _context(b)), rows, "t")
         typename, fields = _ITEMS[name]

@@ -88,6 +88,22 @@ def _answer(reader: Reader, criteria: Criteria, first: int) -> tuple[dict[str, l
         STATEMENTS.reset(token)
 
 
+@pytest.mark.parametrize("case", ROLLED)
+def test_a_scope_s_event_count_is_its_years_summed(files: tuple[Reader, Reader], case: str) -> None:
+    """``totalCount`` of a rolled-up set adds up its years (each event is in one), read from the
+    rollups, and is what counting the events gives."""
+    rolled, counted = files
+    criteria = _criteria(rolled, case)
+    ran: list[str] = []
+    token = STATEMENTS.set(ran)
+    try:
+        found = rolled.count_events(criteria)
+    finally:
+        STATEMENTS.reset(token)
+    assert any("facet_rollups" in statement for statement in ran), ran
+    assert found == counted.count_events(_criteria(counted, case)) > 0
+
+
 @pytest.mark.parametrize("first", [100, 2])
 @pytest.mark.parametrize("case", ROLLED)
 def test_rollups_answer_what_counting_answers(files: tuple[Reader, Reader], case: str, first: int) -> None:
