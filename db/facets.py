@@ -112,26 +112,26 @@ def rolled(name: str, counted: str | None = None) -> str:
 GATHERED = "SELECT value AS id FROM json_each(?)"
 
 
-def facets(ids: str | None, names: list[str], limit: int, *, rolled_up: bool = False) -> str:
-    """The facets ``names`` of a set in one statement: the events ``ids`` (gathered once by their
-    own indexes; None: none, only with ``rolled_up``) and, with ``rolled_up``, the scopes of the
-    JSON array bound first (``facet_rollups``, disjoint from ``ids``: counts add up). Rows (facet,
-    ``COLUMNS``..., place), the first ``limit`` of each in its order."""
-    def rows(name: str) -> str:
-        counted = None if ids is None else FACETS[name].rows("SELECT id FROM matched")
-        return rolled(name, counted) if rolled_up else str(counted)
+def top(rows: str, name: str, limit: str | int) -> str:
+    """The first ``limit`` (SQL: a number, a placeholder, ``? OFFSET ?``) of the rows (``COLUMNS``)
+    of the facet ``name``, in its order."""
+    return f"SELECT * FROM ({rows}) ORDER BY {ordered(name)} LIMIT {limit}"
 
-    arms = [f"SELECT '{name}' AS facet, {COLUMNS}, row_number() OVER (ORDER BY {ordered(name)}) AS place"
-            f" FROM ({rows(name)})" for name in names]
+
+def facet(ids: str | None, name: str, limit: str | int, *, rolled_up: bool = False) -> str:
+    """The first ``limit`` rows of the facet ``name`` of a set: the events ``ids`` (None: none, only
+    with ``rolled_up``) and, with ``rolled_up``, the scopes of the JSON array bound first
+    (``facet_rollups``, disjoint from ``ids``: counts add up)."""
+    counted = None if ids is None else FACETS[name].rows("SELECT id FROM matched")
+    rows = rolled(name, counted) if rolled_up else str(counted)
     ctes = (["scopes AS (SELECT value AS scope FROM json_each(?))"] if rolled_up else []) + (
         [f"matched AS MATERIALIZED ({ids})"] if ids is not None else [])
-    return (f"WITH {', '.join(ctes)} SELECT * FROM ({' UNION ALL '.join(arms)})"
-            f" WHERE place <= {int(limit)} ORDER BY facet, place")
+    return f"WITH {', '.join(ctes)} {top(rows, name, limit)}"
 
 
 def archive_facet(name: str, limit: int) -> str:
     """One facet of the whole archive, from the build's tables, the first ``limit`` in order."""
-    return f"SELECT * FROM ({ARCHIVE[name]}) ORDER BY {ordered(name)} LIMIT {int(limit)}"
+    return top(ARCHIVE[name], name, int(limit))
 
 
 # -- trending ---------------------------------------------------------------------------------

@@ -190,8 +190,9 @@ class Reader:
     def count_events(self, criteria: Criteria) -> int:
         if criteria.empty:
             return int(self.meta.get("events", 0))
-        if self._scoped(criteria) is not None:  # each event is in one year: the rollups' years add up to the set
-            years = self.facets(criteria, [facets.YEARS.name], _EVERY_YEAR)[facets.YEARS.name]
+        scoped = self._scoped(criteria)
+        if scoped is not None:  # each event is in one year: the rollups' years add up to the set
+            years = self._rolled_up(scoped, [facets.YEARS.name], _EVERY_YEAR)[facets.YEARS.name]
             return sum(int(row["count"]) for row in years)
         where, params = criteria.where()
         return int(self.rows(sql.count_events(where), params)[0][0])
@@ -295,8 +296,8 @@ class Reader:
                 offset: int) -> list[Row]:
         where, params = criteria.where()
         return self.rows(f"WITH matched AS MATERIALIZED ({sql.matched_ids(where)})"
-                         f" SELECT * FROM ({facet.rows('SELECT id FROM matched', narrow)})"
-                         f" ORDER BY {facets.ordered(facet.name)} LIMIT ? OFFSET ?", [*params, *extra, first, offset])
+                         f" {facets.top(facet.rows('SELECT id FROM matched', narrow), facet.name, '? OFFSET ?')}",
+                         [*params, *extra, first, offset])
 
     def facets(self, criteria: Criteria, names: Sequence[str], first: int) -> dict[str, list[Row]]:
         """The facets ``names`` of the events of ``criteria``, the first ``first`` of each, in order:
@@ -307,13 +308,17 @@ class Reader:
             return self.archive_facets(names, first)
         scoped = self._scoped(criteria)
         if scoped is not None:
-            scopes = json.dumps(scoped.scopes)
-            if scoped.rest is None:
-                return self._facets(None, [scopes], names, first, rolled_up=True)
-            where, params = scoped.rest.where()
-            return self._facets(sql.matched_ids(where), [scopes, *params], names, first, rolled_up=True)
+            return self._rolled_up(scoped, names, first)
         where, params = criteria.where()
         return self._facets(sql.matched_ids(where), params, names, first)
+
+    def _rolled_up(self, scoped: rollups.Scoped, names: Sequence[str], first: int) -> dict[str, list[Row]]:
+        """The facets of a set the rollups answer: its scopes' rows, and the events beside them counted."""
+        scopes = json.dumps(scoped.scopes)
+        if scoped.rest is None:
+            return self._facets(None, [scopes], names, first, rolled_up=True)
+        where, params = scoped.rest.where()
+        return self._facets(sql.matched_ids(where), [scopes, *params], names, first, rolled_up=True)
 
     def _scoped(self, criteria: Criteria) -> rollups.Scoped | None:
         """What the rollups answer of ``criteria`` (``rollups.scope_of``), if the file has them."""
@@ -355,10 +360,8 @@ class Reader:
         if ids is not None:
             params = [_json_ids(row[0] for row in self.rows(ids, params))]
             ids = facets.GATHERED
-        found: dict[str, list[Row]] = {}
-        for name in names:
-            found[name] = self.rows(facets.facets(ids, [name], first, rolled_up=rolled_up), [*scopes, *params])
-        return found
+        return {name: self.rows(facets.facet(ids, name, first, rolled_up=rolled_up), [*scopes, *params])
+                for name in names}
 
     def trending(self, window: tuple[str, str], before: tuple[str, str], first: int) -> list[Row]:
         """Contexts of the days ``window`` (first, last) against the days ``before`` (``facets.TRENDING``),

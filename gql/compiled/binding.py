@@ -29,7 +29,7 @@ from db.paths import canonical_path
 
 from .. import arguments
 from ..errors import Unsupported, UserError
-from ..limits import FACET_PAGE
+from ..limits import DEFAULT_PAGE, FACET_PAGE
 
 Binder = Callable[[dict[str, Any]], Any]
 Convert = Callable[[Any], Any]
@@ -89,17 +89,18 @@ def _string(value: Any, what: str) -> str:
 
 def first(value: Any) -> int:
     """``first``: a page size of 0..MAX_PAGE (0: no edges, and whether there are any)."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise Unsupported("first is not an Int")
-    size: int = _declining(arguments.page_size, value)
-    return size
+    return _size(value, DEFAULT_PAGE)
 
 
 def facet_first(value: Any) -> int:
     """``first`` of a facet list: 0..MAX_PAGE, ``FACET_PAGE`` when omitted, as the resolvers read it."""
+    return _size(value, FACET_PAGE)
+
+
+def _size(value: Any, default: int) -> int:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise Unsupported("first is not an Int")
-    size: int = _declining(arguments.page_size, value, FACET_PAGE)
+    size: int = _declining(arguments.page_size, value, default)
     return size
 
 

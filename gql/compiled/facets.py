@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from graphql import FieldNode
 
-from db.facets import FACETS, ordered
+from db.facets import FACETS, top
 from db.rollups import MIN_CONTEXT_EVENTS
 
 from ..errors import Unsupported
@@ -44,7 +44,10 @@ def facets(b: Builder, node: FieldNode, matched: str) -> str:
         if set(given) - ({"first"} if name != "years" else set()):
             raise Unsupported(f"arguments on Facets.{name}")
         size = b.params.argument(given.get("first"), facet_first) if name != "years" else str(MAX_PAGE)
-        rows = f"SELECT * FROM ({FACETS[name].rows(members)}) ORDER BY {ordered(name)} LIMIT {size}"
+        counted = FACETS[name].rows(members)
+        if name == "contexts":  # a context row, as ``CONTEXT_SCALARS`` read one
+            counted = f"SELECT *, extra AS event_count FROM ({counted})"
+        rows = top(counted, name, size)
         if name == "contexts":
             return array(b.json.row(selection, "ContextCount", {"count": "{e}.count"}, "t", _context(b)), rows, "t")
         typename, fields = _ITEMS[name]
@@ -54,12 +57,12 @@ def facets(b: Builder, node: FieldNode, matched: str) -> str:
 
 
 def _context(b: Builder) -> Callable[[FieldNode], str]:
-    """A ``ContextCount``'s ``context``: the context of the facet row ``t`` (id, name, events)."""
-    scalars = {name: sql.replace("{e}.event_count", "{e}.extra") for name, sql in CONTEXT_SCALARS.items()}
+    """A ``ContextCount``'s ``context``: the context of the facet row ``t`` (its ``extra``, the
+    context's events in the whole archive, read as ``event_count``: ``db.facets.CONTEXTS``)."""
 
     def nested(selection: FieldNode) -> str:
         if selection.name.value == "context" and not selection.arguments:
-            return b.json.row(selection, "Context", scalars, "t")
+            return b.json.row(selection, "Context", CONTEXT_SCALARS, "t")
         raise Unsupported(f"field ContextCount.{selection.name.value}")
 
     return nested

@@ -75,7 +75,8 @@ ROLLED = ["a context's events", "a context's events, and nothing", "contextsAny 
 def _rows(found: dict[str, list[Row]]) -> dict[str, list[tuple[object, ...]]]:
     """Every column of every row but a publisher's ``extra`` (its least domain: rollups do not keep it,
     no facet list shows it)."""
-    return {name: [tuple(row)[:4] + tuple(row)[5:] if name == "publishers" else tuple(row) for row in rows]
+    return {name: [tuple(row[key] for key in row.keys()  # noqa: SIM118 - a Row iterates its values
+                         if (name, key) != ("publishers", "extra")) for row in rows]
             for name, rows in found.items()}
 
 

@@ -191,10 +191,9 @@ def test_filtered_facets_read_indexes_only(sample_db: Path, filters: dict[str, s
     where, params = criteria.where()
     reader = Reader(sample_db)
     try:
-        plans = [reader.explain(facets.facets(f"SELECT e.id AS id FROM events e WHERE {where}",
-                                              list(facets.FACETS), 100), params),
-                 reader.explain(facets.facets("SELECT f.rowid AS id FROM events_fts f WHERE events_fts MATCH ?",
-                                              list(facets.FACETS), 100), ['"syria"'])]
+        plans = [reader.explain(facets.facet(ids, name, 100), bound) for name in facets.FACETS for ids, bound in (
+            (f"SELECT e.id AS id FROM events e WHERE {where}", params),
+            ("SELECT f.rowid AS id FROM events_fts f WHERE events_fts MATCH ?", ['"syria"']))]
     finally:
         reader.close()
     for plan in plans:
