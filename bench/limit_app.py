@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from db import filters
 from db.filters import FILTERS_BY_NAME, Criteria
 from db.read import Reader
 from db.sql import BACKLINKS, NEWEST_FIRST, OLDEST_FIRST
@@ -32,15 +32,14 @@ from gql.arguments import EVENT_CURSOR
 from gql.limits import FACET_PAGE, MAX_PAGE
 
 Vars = dict[str, Any]
-_WORD = re.compile(r"\w+", re.UNICODE)
 _JSON = "application/json"
 
 
 def plain_match(text: str) -> str:
-    """Same FTS5 expression as the API's plain search: words quoted, the last one a prefix."""
-    quoted = [f'"{word}"' for word in _WORD.findall(text)[:32]]
-    quoted[-1] += "*"
-    return " ".join(quoted)
+    """The API's own FTS5 expression of plain words (the bench's words always have some)."""
+    match = filters.plain_match(text)
+    assert match is not None, text
+    return match
 
 
 # -- form a: the API's statements, assembled in Python ----------------------------------------
