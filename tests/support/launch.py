@@ -13,9 +13,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,3 +129,18 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+@contextmanager
+def threads_until(finished: threading.Event, targets: Iterable[Callable[[], None]]) -> Iterator[None]:
+    """Each of ``targets`` in a thread of its own while the block runs; then ``finished`` is set and
+    the threads are waited for (a load of clients beside a test's swaps, restarts or kills)."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        for thread in threads:
+            thread.join(timeout=60)

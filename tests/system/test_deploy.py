@@ -27,7 +27,7 @@ import pytest
 from db.build import build
 from db.sample import SAMPLE_DIR
 from tests.support.corpus_files import event_text, write
-from tests.support.launch import Server, free_port, launched, serve, stop, wait_for
+from tests.support.launch import Server, free_port, launched, serve, stop, threads_until, wait_for
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf.template"
 NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
@@ -231,15 +231,8 @@ def load(url: str, threads: int = 8, limit: int = 3000) -> Iterator[list[tuple[s
             while not finished.is_set() and (n := next(numbers)) < limit:
                 outcomes.append(request_once(http, n))
 
-    workers = [threading.Thread(target=client) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    try:
+    with threads_until(finished, [client] * threads):
         yield outcomes
-    finally:
-        finished.set()
-        for worker in workers:
-            worker.join(timeout=60)
 
 
 def retried(nginx_prefix: Path) -> int:

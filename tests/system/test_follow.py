@@ -4,6 +4,7 @@ An idle server follows its file too: the old one is closed with no request to ma
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sqlite3
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from gql.web.follow import etag_prefix
-from tests.support.launch import serve, wait_for
+from tests.support.launch import serve, threads_until, wait_for
 
 CLIENTS = 16
 SWAPS = "BCABC"  # the files renamed over the served one (A), in turn
@@ -70,15 +71,8 @@ def load(url: str, prefixes: dict[str, str]) -> Iterator[list[tuple[int, frozens
                 tagged = prefixes.get(etag.strip('"').rsplit("-", 1)[0], "?") if etag else None
                 outcomes.append((response.status_code if "errors" not in body else -1, found, tagged))
 
-    threads = [threading.Thread(target=client, args=(number,)) for number in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    try:
+    with threads_until(finished, [functools.partial(client, number) for number in range(CLIENTS)]):
         yield outcomes
-    finally:
-        finished.set()
-        for thread in threads:
-            thread.join(timeout=60)
 
 
 @pytest.mark.parametrize("executor", ["--compile", "--no-compile"])
