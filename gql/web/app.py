@@ -22,14 +22,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from db.errors import DatabaseError
 from db.read import Reader
 
 from .. import __version__
 from ..execute import Executor
-from ..limits import DEFAULT_MAX_AGE, FOLLOW_INTERVAL, Limits
+from ..limits import DEFAULT_MAX_AGE, FOLLOW_INTERVAL, GZIP_LEVEL, GZIP_MIN_BYTES, Limits
 from ..schema import create_schema
 from .documents import Documents
 from .endpoint import GraphQLEndpoint
@@ -80,12 +80,9 @@ def create_app(
 
     app = Starlette(
         routes=_routes(endpoint, FeedEndpoint(limits, max_age=max_age), follower, sdl, max_age),
-        middleware=_middleware(cors_origins),
+        middleware=_middleware(follower, endpoint, cors_origins, response_cache),
         lifespan=_lifespan(follower),
     )
-    if response_cache:
-        app.add_middleware(GetReplay, cache_of=_replay_cache)  # a replayed answer skips everything below
-    app.add_middleware(FollowFile, follower=follower)  # outermost: which file this request answers from
     app.state.follower = follower
     app.state.endpoint = endpoint
     return app
@@ -119,7 +116,9 @@ def _routes(endpoint: GraphQLEndpoint, feed: FeedEndpoint, follower: Follower, s
         return RedirectResponse("/graphql")
 
     return [
-        Route("/graphql", endpoint.handle, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]),
+        # ``AtPath`` answers /graphql before routing; the route is for what only the router does
+        # (``/graphql/`` redirected here)
+        Route("/graphql", endpoint, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]),
         Route(FEED_PATH, feed.handle),  # GET and HEAD
         Route("/healthz", healthz),
         Route("/schema.graphql", schema_sdl),
@@ -128,14 +127,34 @@ def _routes(endpoint: GraphQLEndpoint, feed: FeedEndpoint, follower: Follower, s
     ]
 
 
-def _middleware(cors_origins: list[str] | None) -> list[Middleware]:
-    """gzip for answers of 1,000 bytes or more; CORS only for the origins given."""
-    middleware = [Middleware(GZipMiddleware, minimum_size=1000)]
+class AtPath:
+    """ASGI middleware: HTTP requests for ``path`` go straight to ``endpoint``; the rest on down."""
+
+    def __init__(self, app: ASGIApp, *, path: str, endpoint: ASGIApp) -> None:
+        self.app, self.path, self.endpoint = app, path, endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path:
+            await self.endpoint(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _middleware(follower: Follower, endpoint: GraphQLEndpoint, cors_origins: list[str] | None,
+                response_cache: bool) -> list[Middleware]:
+    """Outermost first: which file a request answers from; replayed GET answers (they skip the
+    rest); CORS, only for the origins given; ``/graphql`` (it gzips its own answers); gzip for the
+    rest, answers of ``GZIP_MIN_BYTES`` or more."""
+    middleware = [Middleware(FollowFile, follower=follower)]
+    if response_cache:
+        middleware.append(Middleware(GetReplay, cache_of=_replay_cache))
     if cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["content-type", "accept", "if-none-match"], expose_headers=["etag"], max_age=86400,
         ))
+    middleware.append(Middleware(AtPath, path="/graphql", endpoint=endpoint))
+    middleware.append(Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL))
     return middleware
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -29,6 +30,11 @@ def _accepted(header: str) -> list[tuple[str, float, int]]:
     return items
 
 
+#: Distinct ``Accept`` headers whose answers are kept: a client sends the same one every time.
+ACCEPT_CACHE = 256
+
+
+@lru_cache(maxsize=ACCEPT_CACHE)
 def choose(accept: str | None) -> str | None:
     """The response media type for an ``Accept`` header; None means 406.
 
@@ -51,6 +57,7 @@ def choose(accept: str | None) -> str | None:
     return best[2] if best else None
 
 
+@lru_cache(maxsize=ACCEPT_CACHE)
 def wants_html(accept: str | None) -> bool:
     """A browser navigating to the endpoint: HTML is listed before any JSON type."""
     if not accept:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Scope
 
 from ..arguments import nested_deeper_than
 from ..errors import BadRequest
@@ -31,7 +32,17 @@ class Sent:
     document_id: str | None = None
 
 
-async def read(request: Request, limits: Limits) -> Sent | list[Sent | BadRequest]:
+#: A request's headers by lower-case name, the first of each: Starlette's ``Headers`` scans the
+#: whole list on every lookup.
+Headers = dict[bytes, bytes]
+
+
+def headers_of(scope: Scope) -> Headers:
+    """The request's headers, looked up once each (ASGI servers give their names in lower case)."""
+    return dict(reversed(scope["headers"]))
+
+
+async def read(request: Request, headers: Headers, limits: Limits) -> Sent | list[Sent | BadRequest]:
     """The request's parameters; BadRequest (with its HTTP status) when they are malformed.
 
     In a batch each operation is checked alone: a malformed one is its BadRequest, in its place.
@@ -44,11 +55,11 @@ async def read(request: Request, limits: Limits) -> Sent | list[Sent | BadReques
             "variables": _json_arg(args.get("variables"), "variables"),
             "extensions": _json_arg(args.get("extensions"), "extensions"),
         }, limits)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
     if content_type != JSON:
         raise BadRequest(f"POST needs Content-Type: {JSON}; got {content_type or 'none'!r}", 415, {"Accept-Post": JSON})
     try:
-        data = orjson.loads(await _body(request))
+        data = orjson.loads(await _body(request, headers))
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}") from None
     if isinstance(data, list):
@@ -97,17 +108,22 @@ def _checked(data: Any, limits: Limits) -> Sent:
     return Sent(query, variables, operation or None, extensions, document_id)
 
 
-async def _body(request: Request) -> bytes:
+async def _body(request: Request, headers: Headers) -> bytes:
     """The body, refused (413) as soon as it is known to be too large: never buffered whole."""
-    declared = request.headers.get("content-length", "")
+    declared = headers.get(b"content-length", b"")
     too_large = f"request body too large (limit {MAX_BODY_BYTES:,} bytes)"
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise BadRequest(too_large, 413)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:  # ASGI's messages read straight: Starlette's ``stream()`` is an async generator
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise BadRequest(too_large, 413)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -125,12 +125,33 @@ async def test_graphiql_for_browsers(client: httpx.AsyncClient) -> None:
     assert asset.status_code == 200 and len(asset.content) > 100_000
 
 
+async def _raw(client: httpx.AsyncClient, body: dict[str, object], encoding: str) -> tuple[httpx.Response, bytes]:
+    """An answer's headers and its bytes as sent (httpx would decode them)."""
+    async with client.stream("POST", "/graphql", json=body, headers={"accept-encoding": encoding}) as response:
+        return response, b"".join([chunk async for chunk in response.aiter_raw()])
+
+
 async def test_gzip(client: httpx.AsyncClient) -> None:
-    response = await client.post("/graphql", json={"query": "{ events(first: 50) { edges { node { body } } } }"},
-                                 headers={"accept-encoding": "gzip"})
-    assert response.headers["content-encoding"] == "gzip"
-    assert response.json()["data"]["events"]["edges"]
-    assert gzip.compress(b"x")  # httpx decoded it for us; the header proves it was compressed
+    """/graphql gzips its own answers (it runs before the gzip middleware): long ones for clients
+    that accept gzip, with ``Vary: Accept-Encoding`` whether compressed or not; short ones never."""
+    big = {"query": "{ events(first: 50) { edges { node { body } } } }"}
+    zipped, sent = await _raw(client, big, "gzip, deflate")
+    plain, identity = await _raw(client, big, "identity")
+    assert zipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert gzip.decompress(sent) == identity and len(sent) < len(identity) / 2
+    assert int(zipped.headers["content-length"]) == len(sent)
+    for response in (zipped, plain):
+        assert "accept-encoding" in response.headers["vary"].lower()
+    small, short = await _raw(client, {"query": Q}, "gzip")
+    assert "content-encoding" not in small.headers and "vary" not in small.headers
+    assert short == b'{"data":{"events":{"totalCount":133}}}'
+    # a GET keeps its own Vary beside gzip's
+    got = await client.get("/graphql", params=big, headers={"accept-encoding": "gzip", "accept": GQL})
+    assert got.headers["content-encoding"] == "gzip"
+    assert [v.strip() for v in got.headers["vary"].split(",")] == ["Accept", "Accept-Encoding"]
+    # the other routes are gzipped by the middleware, as before
+    asset = await client.get("/static/graphiql/graphiql.min.js", headers={"accept-encoding": "gzip"})
+    assert asset.headers["content-encoding"] == "gzip"
 
 
 async def test_cors_is_configurable(sample_db: Path) -> None:
