@@ -117,6 +117,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("Q2op", "Q2 with an operation name of its own per request", Q2, "q2", "nonce", DS_Q2, same_as="Q2",
          written="renamed"),
     Spec("Q3", "event + 10 related + their sources", Q3, "q3", "related", DS_Q3),
+    Spec("Q3lit", "Q3 with the path written into the query", Q3, "q3", "related", DS_Q3, same_as="Q3",
+         written="inlined"),
     Spec("search", "search, 2 rotating words, first 10 by rank", SEARCH, "search", "search", DS_SEARCH,
          like_for_like=False),
     Spec("search_date", "search, same words, first 10 by date", SEARCH_DATE, "search_date", "search_fts",

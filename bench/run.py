@@ -72,7 +72,8 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _lines(spec: queries.Spec, pool: list[dict[str, Any]], server: str, path: str) -> list[str]:
+def request_lines(spec: queries.Spec, pool: list[dict[str, Any]], server: str, path: str) -> list[str]:
+    """What a row sends a server, one request per line: POST bodies, or GET targets under ``path``."""
     document = (spec.datasette or "") if server == "datasette" else spec.document
     if spec.method == "GET":
         return [queries.get_target(path, document, spec.operation, v) for v in pool]
@@ -137,7 +138,7 @@ class SizeRun:
                 if found:
                     self._store(row, server.name, form, found | {"same_as": spec.same_as})
                     continue
-            lines = _lines(spec, pool, server.name, path if spec.method == "GET" else "")
+            lines = request_lines(spec, pool, server.name, path if spec.method == "GET" else "")
             measured, warm = _split(lines)
             result = self._measure(spec, server, form, path, measured, warm)
             self._store(row, server.name, form, result)

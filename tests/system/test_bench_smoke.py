@@ -91,3 +91,12 @@ def test_lever_variants_answer_like_ours_and_are_tabled(tmp_path: Path) -> None:
             assert measured["check"] is None, row  # the same data as ours
     text = (tmp_path / "RESULTS-smoke.md").read_text(encoding="utf-8")
     assert "| query | resolvers (DataLoaders) | + compiled SQL | + response cache (default) |" in text
+
+
+async def test_pipeline_measures_the_app_in_process(sample_db: Path) -> None:
+    """``bench.pipeline`` drives the real app with the rows' own bodies and refuses any non-200."""
+    from bench.pipeline import measure
+
+    found = await measure(str(sample_db), ["Q1", "Q3lit", "backward"], repeat=1)
+    assert set(found) == {"Q1", "Q3lit", "backward"}
+    assert all(0 < seconds < 1 for seconds in found.values()), found
