@@ -109,8 +109,19 @@ class Skeleton:
         return Shape(self.shape_key, tuple(values))
 
 
+#: A string token graphql-core reads as its text between the quotes: no escape, no line break,
+#: no surrogate (its lexer's ``read_string`` appends such a run whole).
+_VERBATIM = re.compile(r'"[^"\\\r\n\ud800-\udfff]*"')
+
+
 def _string_value(raw: str) -> str | None:
-    """What graphql-core reads a string token as; None unless ``raw`` is exactly one valid string."""
+    """What graphql-core reads a string token as; None unless ``raw`` is exactly one valid string.
+
+    A plain string (most are: paths, dates, words) is its text between the quotes, as
+    graphql-core's lexer would read it, without the lexer's walk of it one character at a time.
+    """
+    if _VERBATIM.fullmatch(raw):
+        return raw[1:-1]
     try:
         token = Lexer(Source(raw)).advance()
     except GraphQLError:

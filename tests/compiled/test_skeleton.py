@@ -115,3 +115,25 @@ def test_a_skeleton_is_learned_only_where_the_scan_agrees_with_graphql_core() ->
     assert found is not None and found.name == "Q1" and len(found.strings) == 1
     assert skeleton.scan(Q1 % '"open') is None
     assert skeleton.scan('{ a # "quoted in a comment\n }').strings == ()  # type: ignore[union-attr]
+
+
+def _lexed(raw: str) -> str | None:
+    """What graphql-core's lexer reads ``raw`` as, when it is exactly one string token."""
+    from graphql import GraphQLError, Source, TokenKind
+    from graphql.language.lexer import Lexer
+
+    try:
+        token = Lexer(Source(raw)).advance()
+    except GraphQLError:
+        return None
+    return token.value if token.kind == TokenKind.STRING and token.end == len(raw) else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from('ab/é"\\\n\r\t\x00u{}0\ud800\U0001f600'), max_size=12))
+def test_a_plain_string_is_read_as_the_lexer_reads_it(inner: str) -> None:
+    """The verbatim shortcut of ``_string_value`` agrees with graphql-core's lexer on any string."""
+    raw = f'"{inner}"'
+    assert skeleton._string_value(raw) == _lexed(raw)
+    if skeleton._VERBATIM.fullmatch(raw):  # the shortcut answered: no escape, break or surrogate
+        assert _lexed(raw) == inner
