@@ -131,7 +131,7 @@ async def _raw(client: httpx.AsyncClient, body: dict[str, object], encoding: str
         return response, b"".join([chunk async for chunk in response.aiter_raw()])
 
 
-async def test_gzip(client: httpx.AsyncClient) -> None:
+async def test_gzip(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """/graphql gzips its own answers (it runs before the gzip middleware): long ones for clients
     that accept gzip, with ``Vary: Accept-Encoding`` whether compressed or not; short ones never."""
     big = {"query": "{ events(first: 50) { edges { node { body } } } }"}
@@ -149,6 +149,10 @@ async def test_gzip(client: httpx.AsyncClient) -> None:
     got = await client.get("/graphql", params=big, headers={"accept-encoding": "gzip", "accept": GQL})
     assert got.headers["content-encoding"] == "gzip"
     assert [v.strip() for v in got.headers["vary"].split(",")] == ["Accept", "Accept-Encoding"]
+    # a long answer is compressed off the event loop, to the same bytes
+    monkeypatch.setattr("gql.web.endpoint.GZIP_THREAD_BYTES", 0)
+    threaded, sent_again = await _raw(client, big, "gzip")
+    assert threaded.headers["content-encoding"] == "gzip" and gzip.decompress(sent_again) == identity
     # the other routes are gzipped by the middleware, as before
     asset = await client.get("/static/graphiql/graphiql.min.js", headers={"accept-encoding": "gzip"})
     assert asset.headers["content-encoding"] == "gzip"
