@@ -133,9 +133,8 @@ def create_lookup_indexes(db: sqlite_utils.Database) -> None:
         create_index(db, table, columns, unique)
 
 
-def create_indexes(db: sqlite_utils.Database) -> None:
-    """Create lookup indexes and the full-text index, once the rows are in."""
-    create_lookup_indexes(db)
+def create_search_index(db: sqlite_utils.Database) -> None:
+    """Create the full-text index of the events, once their rows are in."""
     db["events"].enable_fts(FTS_COLUMNS, tokenize="porter unicode61 remove_diacritics 2")  # type: ignore[union-attr]
 
 

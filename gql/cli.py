@@ -148,6 +148,7 @@ def _summary(s: BuildSummary, output: Path) -> str:
         f"({s.resolved_share:.0%} resolved)",
         f"  files {s.files:,}  skipped {s.skipped:,}  warnings {s.warnings:,}",
         _how(s),
+        "  phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in s.phases.items()),
     ]
     # every skipped file (its events are not in the database); warnings up to ten
     skipped = [issue for issue in s.issues if issue.fatal]
