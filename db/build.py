@@ -6,7 +6,8 @@ complete, so a failed or killed build leaves the previous database exactly as it
 Files are parsed on every core, each worker writing runs of whole days into its own shard file
 (``db.shard``); shards are copied in, in corpus order, with ``INSERT ... SELECT`` as they arrive
 (links last, resolved to event ids on the way in); contexts are split once the whole corpus has
-been seen (``db.contexts``); indexes and FTS are built last.
+been seen (``db.contexts``); indexes and FTS are built last, on one core, while the facet tables
+are counted on the other (``db.beside``). Each phase's time is in ``BuildSummary.phases``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from . import SCHEMA_VERSION, incremental, rollups, rows
+from . import SCHEMA_VERSION, beside, incremental, rollups, rows
 from .contexts import segment_all
 from .corpus import Corpus, iso_day, walk
 from .errors import BuildFailed
@@ -40,6 +41,7 @@ from .target import check, copy, discard, replace, sync, temporary
 
 MIN_CHUNK_FILES = 256  # a shard per chunk costs a few milliseconds
 MAX_CHUNK_FILES = 4096  # bounds a worker's memory and the wait for the last chunk
+CACHE_KIB = 32000  # the build connection's page cache
 
 
 @dataclass
@@ -124,7 +126,7 @@ def build(
                 conn = _open_for_build(tmp)
                 try:
                     _load(conn, run(parse_chunk, _chunks(survey, tmp, workers)), summary, progress)
-                    _finish(conn, summary, survey.root, target)
+                    _finish(conn, tmp, summary, survey.root, target)
                 finally:
                     conn.close()
         if strict and summary.issues:
@@ -146,13 +148,13 @@ def build(
 
 
 def _open_for_build(tmp: Path, *, new: bool = True) -> sqlite3.Connection:
-    if new and tmp.exists():
-        tmp.unlink()
+    if new:
+        discard(tmp)  # with any WAL of a process that had our pid: SQLite would recover it into the new file
     conn = sqlite3.connect(tmp, isolation_level=None)
     conn.executescript(
         # a small page cache and sorts that spill to temporary files keep memory flat as the corpus grows;
         # measured: not slower than 200 MB and sorts in memory (the OS caches the spilled files anyway)
-        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32000; PRAGMA page_size=4096;"
+        f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-{CACHE_KIB}; PRAGMA page_size=4096;"
     )
     if new:
         create_tables(sqlite_utils.Database(conn))
@@ -288,7 +290,7 @@ def _contexts(conn: sqlite3.Connection, summary: BuildSummary, texts: Counter[st
     summary.fingerprint = incremental.fingerprint(conn)
 
 
-def _finish(conn: sqlite3.Connection, summary: BuildSummary, root: Path, target: Path) -> None:
+def _finish(conn: sqlite3.Connection, tmp: Path, summary: BuildSummary, root: Path, target: Path) -> None:
     """Derive each event's contexts and counts, index, search, describe, compact (links are resolved already)."""
     with summary.phase("event contexts"):
         conn.execute("BEGIN")
@@ -299,20 +301,17 @@ def _finish(conn: sqlite3.Connection, summary: BuildSummary, root: Path, target:
         )
         conn.execute("UPDATE contexts SET event_count = 0 WHERE event_count IS NULL")
         conn.execute(rows.DAYS.format(where="1"))
-    with summary.phase("facet counts"):
-        rows.add_facet_counts(conn, "SELECT id FROM events")
     with summary.phase("context names"):
         conn.execute(rows.CONTEXT_NAMES.format(where="1"))
         conn.execute("COMMIT")
     db = sqlite_utils.Database(conn)
-    with summary.phase("indexes"):
+    # both cores: the facets and rollups counted by a second connection, the indexes built by this one
+    with summary.phase("indexes, full-text index | facet counts, rollups"), \
+            beside.counting(conn, tmp, CACHE_KIB) as counting:
+        create_lookup_indexes(db, among=rollups.INDEXES)
+        counting.indexed()
         create_lookup_indexes(db)
-    with summary.phase("full-text index"):
         create_search_index(db)
-    with summary.phase("rollups"):
-        conn.execute("BEGIN")
-        rollups.reconcile(conn)  # each scope's events found through the indexes
-        conn.execute("COMMIT")
     summary.parsed = summary.files
     with summary.phase("compare"):
         summary.changes = _compare_with(conn, target)
