@@ -10,10 +10,11 @@ transactions sees the file as it was when it began, the writer appends. The coun
 tables of the same definitions, which shadow the file's (TEMP is searched first), and are copied
 in once the writer is done: the same rows, in the same order, as counting in place.
 
-The whole archive's facets are counted at once, before any index is there to be used (a seek
-per event is slower than the grouped plan); the rollups once the indexes they read through are
-built (``rollups.INDEXES``, ``Counting.indexed``). Each connection has half the page cache the
-build has alone, so the two together hold no more memory than one.
+The whole archive's facets are counted first, as the writer starts, before an index of its is
+there to be used (a seek per event is slower than the grouped plan); the rollups once the indexes
+they read through are built (``rollups.INDEXES``, ``Counting.indexed``). Each connection has half
+the page cache the build has alone, so the two caches together are the one's size (measured: the
+build's peak RSS ~20 MB higher, at 10^5 and at 10^6 alike).
 """
 
 from __future__ import annotations
