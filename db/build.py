@@ -6,7 +6,8 @@ complete, so a failed or killed build leaves the previous database exactly as it
 Files are parsed on every core, each worker writing runs of whole days into its own shard file
 (``db.shard``); shards are copied in, in corpus order, with ``INSERT ... SELECT`` as they arrive
 (links last, resolved to event ids on the way in); contexts are split once the whole corpus has
-been seen (``db.contexts``); indexes and FTS are built last.
+been seen (``db.contexts``); indexes and FTS are built last, on one core, while the facet tables
+are counted on the other (``db.beside``). Each phase's time is in ``BuildSummary.phases``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from . import SCHEMA_VERSION, incremental, rollups, rows
+from . import SCHEMA_VERSION, beside, incremental, rollups, rows
 from .contexts import segment_all
 from .corpus import Corpus, iso_day, walk
 from .errors import BuildFailed
@@ -35,11 +36,12 @@ from .ids import context_ids
 from .incremental import Changes, event_version
 from .models import Issue
 from .shard import Chunk, ChunkResult, parse_chunk
-from .tables import create_index, create_indexes, create_lookup_indexes, create_tables, meta_rows
+from .tables import create_index, create_lookup_indexes, create_search_index, create_tables, meta_rows
 from .target import check, copy, discard, replace, sync, temporary
 
 MIN_CHUNK_FILES = 256  # a shard per chunk costs a few milliseconds
 MAX_CHUNK_FILES = 4096  # bounds a worker's memory and the wait for the last chunk
+CACHE_KIB = 32000  # the build connection's page cache
 
 
 @dataclass
@@ -63,6 +65,17 @@ class BuildSummary:
     full_because: str = ""  # why a previous file was not updated incrementally
     changes: Changes | None = None  # against the file replaced; None: there was none
     built_at: str = ""
+    #: wall seconds of each phase, in the order run: where a big build spends its time
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time the block as the phase ``name`` (added to it if it runs again)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - started
 
     @property
     def resolved_share(self) -> float:
@@ -98,20 +111,22 @@ def build(
         # the workers start before the walk, so they do not inherit (and count in their RSS) the file list
         with _pool(workers) as run:
             survey = walk(corpus.resolve(), run)
-            summary = BuildSummary(files=survey.files)
+            walked = {"walk": time.perf_counter() - started}
+            summary = BuildSummary(files=survey.files, phases=dict(walked))
             updated = False
             if target.exists() and not full:
                 try:
-                    _update(target, tmp, survey, run, workers, summary, progress)
+                    with summary.phase("incremental"):
+                        _update(target, tmp, survey, run, workers, summary, progress)
                     updated = True
                 except incremental.FullBuildNeeded as why:
-                    summary = BuildSummary(files=survey.files, full_because=str(why))
+                    summary = BuildSummary(files=survey.files, full_because=str(why), phases=dict(walked))
                     discard(tmp)
             if not updated:
                 conn = _open_for_build(tmp)
                 try:
                     _load(conn, run(parse_chunk, _chunks(survey, tmp, workers)), summary, progress)
-                    _finish(conn, summary, survey.root, target)
+                    _finish(conn, tmp, summary, survey.root, target)
                 finally:
                     conn.close()
         if strict and summary.issues:
@@ -119,7 +134,8 @@ def build(
                 f"--strict: {len(summary.issues)} problem(s) in the corpus, first: {summary.issues[0].file}"
                 f"{':' + str(summary.issues[0].line) if summary.issues[0].line else ''}: {summary.issues[0].reason}"
             )
-        replace(tmp, target)
+        with summary.phase("replace"):
+            replace(tmp, target)
     except sqlite3.Error as exc:
         raise BuildFailed(f"cannot write {target}: {exc}") from exc
     except OSError as exc:
@@ -132,13 +148,13 @@ def build(
 
 
 def _open_for_build(tmp: Path, *, new: bool = True) -> sqlite3.Connection:
-    if new and tmp.exists():
-        tmp.unlink()
+    if new:
+        discard(tmp)  # with any WAL of a process that had our pid: SQLite would recover it into the new file
     conn = sqlite3.connect(tmp, isolation_level=None)
     conn.executescript(
         # a small page cache and sorts that spill to temporary files keep memory flat as the corpus grows;
         # measured: not slower than 200 MB and sorts in memory (the OS caches the spilled files anyway)
-        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32000; PRAGMA page_size=4096;"
+        f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-{CACHE_KIB}; PRAGMA page_size=4096;"
     )
     if new:
         create_tables(sqlite_utils.Database(conn))
@@ -238,19 +254,28 @@ def _load(
     texts: Counter[str] = Counter()  # links per raw context list
     names: Counter[str] = Counter()  # events per story name: evidence for splitting the lists
     shards: list[str] = []  # links are copied last, once every event they may point at is in
-    for result in results:
-        shards.append(result.shard)
-        rows.merge_events(conn, result.shard)
-        days.extend(result.days)
-        summary.issues.extend(result.issues)
-        elsewhere.extend(result.elsewhere)
-        texts.update(result.texts)
-        names.update(result.names)
-        if progress:
-            progress(result.files, summary.files)
-    create_index(sqlite_utils.Database(conn), "events", ["path"], unique=True)  # the linking lookups need it
-    for shard in shards:
-        rows.merge_related(conn, shard)
+    with summary.phase("parse and copy events"):
+        for result in results:
+            shards.append(result.shard)
+            rows.merge_events(conn, result.shard)
+            days.extend(result.days)
+            summary.issues.extend(result.issues)
+            elsewhere.extend(result.elsewhere)
+            texts.update(result.texts)
+            names.update(result.names)
+            if progress:
+                progress(result.files, summary.files)
+    with summary.phase("copy links"):
+        create_index(sqlite_utils.Database(conn), "events", ["path"], unique=True)  # the linking lookups need it
+        for shard in shards:
+            rows.merge_related(conn, shard)
+    with summary.phase("split contexts"):
+        _contexts(conn, summary, texts, names, elsewhere, days)
+
+
+def _contexts(conn: sqlite3.Connection, summary: BuildSummary, texts: Counter[str], names: Counter[str],
+              elsewhere: list[tuple[str, int, str, str]], days: list[tuple[str | None, str]]) -> None:
+    """Split the context lists with the whole corpus as evidence; store the lists, stories, listings, days."""
     conn.execute("BEGIN")
     segmented = segment_all(texts, names)
     rows.insert_contexts(conn, segmented, context_ids(name for parts in segmented.values() for name in parts))
@@ -265,28 +290,35 @@ def _load(
     summary.fingerprint = incremental.fingerprint(conn)
 
 
-def _finish(conn: sqlite3.Connection, summary: BuildSummary, root: Path, target: Path) -> None:
+def _finish(conn: sqlite3.Connection, tmp: Path, summary: BuildSummary, root: Path, target: Path) -> None:
     """Derive each event's contexts and counts, index, search, describe, compact (links are resolved already)."""
-    conn.execute("BEGIN")
-    conn.execute(rows.EVENT_CONTEXTS.format(where="1"))
-    conn.execute(  # one grouped pass: a correlated count per context would scan the links each time
-        "UPDATE contexts SET event_count = n.count FROM (SELECT context_id, count(*) AS count"
-        " FROM event_contexts GROUP BY context_id) AS n WHERE n.context_id = contexts.id"
-    )
-    conn.execute("UPDATE contexts SET event_count = 0 WHERE event_count IS NULL")
-    conn.execute(rows.DAYS.format(where="1"))
-    rows.add_facet_counts(conn, "SELECT id FROM events")
-    conn.execute(rows.CONTEXT_NAMES.format(where="1"))
-    conn.execute("COMMIT")
+    with summary.phase("event contexts"):
+        conn.execute("BEGIN")
+        conn.execute(rows.EVENT_CONTEXTS.format(where="1"))
+        conn.execute(  # one grouped pass: a correlated count per context would scan the links each time
+            "UPDATE contexts SET event_count = n.count FROM (SELECT context_id, count(*) AS count"
+            " FROM event_contexts GROUP BY context_id) AS n WHERE n.context_id = contexts.id"
+        )
+        conn.execute("UPDATE contexts SET event_count = 0 WHERE event_count IS NULL")
+        conn.execute(rows.DAYS.format(where="1"))
+    with summary.phase("context names"):
+        conn.execute(rows.CONTEXT_NAMES.format(where="1"))
+        conn.execute("COMMIT")
     db = sqlite_utils.Database(conn)
-    create_indexes(db)
-    conn.execute("BEGIN")
-    rollups.reconcile(conn)  # each scope's events found through the indexes
-    conn.execute("COMMIT")
+    # both cores: the facets and rollups counted by a second connection, the indexes built by this one
+    with summary.phase("indexes, full-text index | facet counts, rollups"), \
+            beside.counting(conn, tmp, CACHE_KIB) as counting:
+        create_lookup_indexes(db, among=rollups.INDEXES)
+        counting.indexed()
+        create_lookup_indexes(db)
+        create_search_index(db)
     summary.parsed = summary.files
-    summary.changes = _compare_with(conn, target)
-    _describe(conn, summary, root, analyze=True)
-    _record(conn, summary)
+    with summary.phase("compare"):
+        summary.changes = _compare_with(conn, target)
+    with summary.phase("analyze"):
+        _describe(conn, summary, root, analyze=True)
+    with summary.phase("record"):
+        _record(conn, summary)
 
 
 def _describe(conn: sqlite3.Connection, summary: BuildSummary, root: Path, *, analyze: bool) -> None:

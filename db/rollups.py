@@ -35,6 +35,12 @@ MIN_CONTEXT_EVENTS = 2000
 
 _FROM, _TO = FILTERS_BY_NAME["dateFrom"], FILTERS_BY_NAME["dateTo"]
 
+#: The lookup indexes (``db.tables.INDEXES``) the counting reads through: the events of a month, a
+#: category, a context, and each event's sources (the big contexts are found by a walk of
+#: ``contexts``). A full build makes them first, then counts beside the rest (``db.beside``).
+INDEXES = (("events", ["date"]), ("events", ["category", "id"]), ("event_contexts", ["context_id", "event_id"]),
+           ("sources", ["event_id", "position"]))
+
 
 def _month(key: str) -> Criteria:
     """The events of the month ``key`` (``YYYY-MM``), as ``dateFrom``/``dateTo`` mean them."""
@@ -190,4 +196,4 @@ def _range(low: str, high: str, archive: tuple[str, str]) -> Scoped | None:
     return Scoped(tuple(months), rest)
 
 
-__all__ = ["KINDS", "MIN_CONTEXT_EVENTS", "Kind", "Scoped", "add", "reconcile", "scope_of", "scopes"]
+__all__ = ["INDEXES", "KINDS", "MIN_CONTEXT_EVENTS", "Kind", "Scoped", "add", "reconcile", "scope_of", "scopes"]

@@ -6,6 +6,8 @@ the way sqlite-utils creates it (so both tools detect it), and ``meta`` says wha
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlite_utils
 from sqlite_utils.db import DescIndex
 
@@ -127,15 +129,16 @@ def create_index(db: sqlite_utils.Database, table: str, columns: list[str], uniq
     db[table].create_index(columns, unique=unique, if_not_exists=True)  # type: ignore[union-attr]
 
 
-def create_lookup_indexes(db: sqlite_utils.Database) -> None:
-    """Create every lookup index not there yet (an incremental build adds those declared since the file was built)."""
+def create_lookup_indexes(db: sqlite_utils.Database, among: Collection[tuple[str, list[str]]] | None = None) -> None:
+    """Create every lookup index not there yet (an incremental build adds those declared since the file was built);
+    ``among``: only those of these (table, columns)."""
     for table, columns, unique in INDEXES:
-        create_index(db, table, columns, unique)
+        if among is None or (table, columns) in among:
+            create_index(db, table, columns, unique)
 
 
-def create_indexes(db: sqlite_utils.Database) -> None:
-    """Create lookup indexes and the full-text index, once the rows are in."""
-    create_lookup_indexes(db)
+def create_search_index(db: sqlite_utils.Database) -> None:
+    """Create the full-text index of the events, once their rows are in."""
     db["events"].enable_fts(FTS_COLUMNS, tokenize="porter unicode61 remove_diacritics 2")  # type: ignore[union-attr]
 
 

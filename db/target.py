@@ -1,6 +1,7 @@
 """The build's target and its temporary files: never written in place, replaced only when complete.
 
-A build writes ``.news.db.<pid>.tmp`` beside ``news.db`` (its workers ``.news.db.<pid>.shard<n>.tmp``)
+A build writes ``.news.db.<pid>.tmp`` beside ``news.db`` (its workers ``.news.db.<pid>.shard<n>.tmp``,
+SQLite ``.news.db.<pid>.tmp-wal`` and ``-shm`` during part of it)
 and renames it over the target once it is complete and on disk; a killed build's leftovers are
 removed by the next build of the same target, once their process is gone. ``check`` refuses,
 before anything is written, a target that is not a database file to replace: a directory, a
@@ -118,10 +119,15 @@ def _copy_range(reader: int, writer: int, start: int, end: int) -> None:
 
 
 def discard(tmp: Path) -> None:
-    """Remove ``tmp`` and its shards, if any are left."""
-    for leftover in (tmp, *shards(tmp)):
+    """Remove ``tmp``, its WAL files and its shards, if any are left."""
+    for leftover in (tmp, *wal_files(tmp), *shards(tmp)):
         if leftover.exists():
             leftover.unlink()
+
+
+def wal_files(path: Path) -> tuple[Path, Path]:
+    """The files SQLite keeps beside ``path`` while it is in WAL mode (part of a full build is: ``db.beside``)."""
+    return path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")
 
 
 def shards(tmp: Path) -> list[Path]:
@@ -139,12 +145,12 @@ def sync(path: Path) -> None:
 
 
 def _remove_stale_temporaries(target: Path) -> None:
-    """Delete leftovers of killed builds for this target (their process is gone): files and shards.
+    """Delete leftovers of killed builds for this target (their process is gone): files, WAL files and shards.
 
     Names are matched whole: ``.news.db.5.<pid>.tmp`` belongs to a build of ``news.db.5``.
     """
-    own = re.compile(rf"\.{re.escape(target.name)}\.(\d+)(?:\.shard\d+)?\.tmp")
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+    own = re.compile(rf"\.{re.escape(target.name)}\.(\d+)(?:\.shard\d+)?\.tmp(?:-wal|-shm)?")
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp*"):
         found = own.fullmatch(leftover.name)
         if found and not _alive(int(found[1])):
             leftover.unlink(missing_ok=True)

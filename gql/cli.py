@@ -147,6 +147,7 @@ def _summary(s: BuildSummary, output: Path) -> str:
         f"  events {s.events:,}  sources {s.sources:,}  contexts {s.contexts:,}  related edges {s.edges:,} "
         f"({s.resolved_share:.0%} resolved)",
         f"  files {s.files:,}  skipped {s.skipped:,}  warnings {s.warnings:,}",
+        "  phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in s.phases.items()),
         _how(s),
     ]
     # every skipped file (its events are not in the database); warnings up to ten

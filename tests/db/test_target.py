@@ -37,7 +37,8 @@ def test_the_temporary_is_beside_the_target(tmp_path: Path) -> None:
 
 def test_a_dead_builds_leftovers_are_removed(tmp_path: Path) -> None:
     target, dead = tmp_path / "news.db", dead_pid()
-    stale = [f".news.db.{dead}.tmp", f".news.db.{dead}.shard0.tmp", f".news.db.{dead}.shard12.tmp"]
+    stale = [f".news.db.{dead}.tmp", f".news.db.{dead}.shard0.tmp", f".news.db.{dead}.shard12.tmp",
+             f".news.db.{dead}.tmp-wal", f".news.db.{dead}.tmp-shm"]
     for name in stale:
         (tmp_path / name).write_bytes(b"half a build")
     target.write_bytes(b"the database")
@@ -61,6 +62,7 @@ def test_only_this_targets_leftovers_are_removed(tmp_path: Path) -> None:
               f".news.db.5.{dead}.shard1.tmp",
               f".other.db.{dead}.tmp",
               f".news.db.{dead}.tmp.bak",
+              f".news.db.{dead}.tmp-journal",
               f"news.db.{dead}.tmp",
               f".news.db.x{dead}.tmp"}
     for name in others | {f".news.db.{dead}.tmp"}:
@@ -93,13 +95,15 @@ def test_shards_are_those_of_this_temporary(tmp_path: Path) -> None:
     assert set(shards(tmp)) == own
 
 
-def test_discard_removes_the_temporary_and_its_shards(tmp_path: Path) -> None:
+def test_discard_removes_the_temporary_its_wal_files_and_its_shards(tmp_path: Path) -> None:
     target = tmp_path / "news.db"
     target.write_bytes(b"the database")
     tmp = temporary(target)
     tmp.write_bytes(b"half a build")
     for n in range(3):
         tmp.with_name(f".news.db.{os.getpid()}.shard{n}.tmp").write_bytes(b"a shard")
+    for name in (f"{tmp.name}-wal", f"{tmp.name}-shm"):
+        tmp.with_name(name).write_bytes(b"a WAL file")
     live_other = tmp_path / ".news.db.1.tmp"
     live_other.write_bytes(b"")
     discard(tmp)

@@ -87,6 +87,8 @@ def test_build_force_replaces_a_read_only_target_and_keeps_it_read_only(tmp_path
     assert forced.returncode == 0, forced.stderr
     assert f"Built {target}" in forced.stdout and "events 133" in forced.stdout
     assert stat.S_IMODE(target.stat().st_mode) == 0o444
+    phases = next(line for line in forced.stdout.splitlines() if line.startswith("  phases: "))
+    assert "parse and copy events" in phases and "| facet counts, rollups" in phases  # where the time went
 
 
 def test_query_request_errors_are_json_and_bad_input_one_line(sample_db: Path) -> None:
