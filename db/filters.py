@@ -170,10 +170,49 @@ IN_CONTEXT = Filter("context", Kind.ID, "e.id IN (SELECT event_id FROM event_con
 def either(conditions: Sequence[str]) -> str:
     """Events holding at least one of ``conditions`` (none: no event), as one list of ids: a page
     walks it in id order from the cursor, where SQLite's OR optimisation would gather every match
-    of every branch and sort them. Parameters go in the order the conditions are given."""
+    of every branch and sort them. Parameters go in the order the conditions are given.
+
+    A condition that is a list of ids already (``e.id IN (SELECT ...)``: contexts, sources, words)
+    is that list in the union, not each of its events looked up to hold it (two contexts of ~900
+    events each at 10^5: 6.5 -> 2.6 ms); ids no event has never pass the ``e.id IN`` around it."""
     if not conditions:
         return "0"
-    return "e.id IN (" + " UNION ".join(f"SELECT e.id FROM events e WHERE {item}" for item in conditions) + ")"
+    arms = (members(item) or f"SELECT e.id FROM events e WHERE {item}" for item in conditions)
+    return "e.id IN (" + " UNION ".join(arms) + ")"
+
+
+_MEMBERS = "e.id IN ("
+
+
+def members(condition: str) -> str | None:
+    """The list a condition ``e.id IN (<list>)`` (possibly in parentheses) holds events of, else None.
+
+    The conditions are our declarations' (``FILTERS``), placeholders for every value, so a
+    parenthesis in quotes is the only one that does not nest; quotes are skipped."""
+    while condition.startswith("(") and _closing(condition, 0) == len(condition) - 1:
+        condition = condition[1:-1]
+    if not condition.startswith(_MEMBERS):
+        return None
+    opened = len(_MEMBERS) - 1
+    return condition[opened + 1:-1] if _closing(condition, opened) == len(condition) - 1 else None
+
+
+def _closing(text: str, opened: int) -> int | None:
+    """Where the parenthesis at ``opened`` closes (None: never)."""
+    depth, quoted = 0, False
+    for index in range(opened, len(text)):
+        char = text[index]
+        if char == "'":
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
 
 
 def neither(condition: str) -> str:

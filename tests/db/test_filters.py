@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db.filters import FILTERS, FILTERS_BY_NAME, IN_CONTEXT, Criteria, Kind, domain_key
+from db.filters import FILTERS, FILTERS_BY_NAME, IN_CONTEXT, Criteria, Kind, domain_key, either, members
 from tests.support.rows import ids
 
 # -- filters ---------------------------------------------------------------------------------
@@ -104,6 +104,28 @@ def test_composed_parameters_follow_their_placeholders(conn: sqlite3.Connection)
         " OR date < '2015-09-10')").fetchone()[0] > 0
     assert Criteria(any_of=()).where() == ("0", [])
     assert Criteria(all_of=(Criteria(),)).empty and not Criteria(any_of=()).empty
+
+
+def test_an_or_of_id_lists_unions_the_lists_themselves(conn: sqlite3.Connection) -> None:
+    """``or`` arms that are lists of ids go into the union as they are; the others, and lists
+    joined to more, are looked up in events, and both answer as OR does."""
+    names = {"contextsAny", "contextsAll", "publisher", "domain", "text"}
+    for item in FILTERS:
+        listed = members(f"({item.clause('?')})")
+        assert (listed is not None) == (item.name in names), item.name
+        if listed is not None:
+            assert f"e.id IN ({listed})" == item.clause("?")
+    assert members("(e.id IN (SELECT 1) AND e.id IN (SELECT 2))") is None
+    assert members("e.id IN (SELECT x FROM t WHERE a = ')')") == "SELECT x FROM t WHERE a = ')'"
+    contexts, category = FILTERS_BY_NAME["contextsAny"], FILTERS_BY_NAME["category"]
+    clause = either([f"({contexts.clause('?')})", f"({category.clause('?')})"])
+    assert clause.count("SELECT e.id FROM events e") == 1  # the category's arm only
+    [(name,)] = conn.execute("SELECT name FROM contexts ORDER BY event_count DESC LIMIT 1").fetchall()
+    found = ids(conn, f"SELECT e.id FROM events e WHERE {clause} ORDER BY e.id", (f'["{name}"]', "Law and crime"))
+    assert found == ids(conn, "SELECT e.id FROM events e WHERE category = 'Law and crime' OR e.id IN"
+                              " (SELECT event_id FROM event_contexts ec JOIN contexts c ON c.id = ec.context_id"
+                              " WHERE c.name = ?) ORDER BY e.id", (name,))
+    assert len(found) > 1
 
 
 @pytest.mark.parametrize(("date_from", "date_to"), [
