@@ -78,11 +78,6 @@ RELATED = ChildList("related link", "link.event_id",
 LINK_CONTEXTS = ChildList("related_contexts lc JOIN contexts ctx ON ctx.id = lc.context_id", "lc.related_id",
                           _CONTEXT, "lc.position")
 
-def link_targets(ids: str) -> str:
-    """The events the related links of the events in the id set ``ids`` point at (those in the archive)."""
-    return f"SELECT DISTINCT target_id FROM related WHERE event_id IN (SELECT id FROM {ids}) AND target_id IS NOT NULL"
-
-
 def count_events(where: str) -> str:
     """How many events hold ``where``."""
     return f"SELECT count(*) FROM events e WHERE {where}"

@@ -51,7 +51,7 @@ def connection(b: Builder, node: FieldNode, page: Page) -> str:
     reverse = "ASC" if page.direction == "DESC" else "DESC"
 
     def edges(selection: FieldNode) -> str:
-        edge = b.json.row(selection, page.edge, {"cursor": page.cursor, **page.scalars}, "p", _node(b, rows()))
+        edge = b.json.row(selection, page.edge, {"cursor": page.cursor, **page.scalars}, "p", _node(b))
         return listed(edge, f"SELECT {page.columns} FROM {rows()} ORDER BY {page.position} {page.direction}")
 
     def end(way: str) -> Build:
@@ -79,13 +79,13 @@ def connection(b: Builder, node: FieldNode, page: Page) -> str:
     })
 
 
-def _node(b: Builder, rows: str) -> Build:
-    """An edge's ``node``: the event ``e`` of the edge's row; its related events are levels over
-    the page's ids."""
+def _node(b: Builder) -> Build:
+    """An edge's ``node``: the event ``e`` of the edge's row (its related events are levels read by
+    their links' ids)."""
 
     def nested(selection: FieldNode) -> str:
         if selection.name.value == "node" and not selection.arguments:
-            return event(b, selection, "e", rows)
+            return event(b, selection, "e")
         raise Unsupported(f"field {selection.name.value} of an edge")
 
     return nested

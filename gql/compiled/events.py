@@ -41,17 +41,18 @@ class Builder:
     guards: list[str] = field(default_factory=list)
 
 
-def level(b: Builder, node: FieldNode, ids: str) -> str:
-    """A CTE ``(id, v)`` of the selection ``node`` for every event in the id set ``ids``."""
-    return b.ctes.level(ids, event(b, node, "e", ids))
+def level(b: Builder, node: FieldNode, ids: str | None) -> str:
+    """A CTE ``(id, v)`` of the selection ``node`` for every event in the id set ``ids`` (None: for
+    any event, read by its parent one id at a time)."""
+    return b.ctes.level(ids, event(b, node, "e"))
 
 
-def event(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
-    """The selection on the event row ``alias``, one of the id set ``ids``."""
+def event(b: Builder, node: FieldNode, alias: str) -> str:
+    """The selection on the event row ``alias``."""
     def nested(selection: FieldNode) -> str:
         name = selection.name.value
         if name == "linkedFrom":
-            return linked_from(b, selection, alias, ids)
+            return linked_from(b, selection, alias)
         if selection.arguments:
             raise Unsupported(f"arguments on Event.{name}")
         if name == "sources":
@@ -60,7 +61,7 @@ def event(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
         if name == "contexts":
             return contexts(b, selection, sql.EVENT_CONTEXTS, f"{alias}.id")
         if name == "related":
-            return related(b, selection, alias, ids)
+            return related(b, selection, alias)
         raise Unsupported(f"field Event.{name}")
 
     return b.json.row(node, "Event", EVENT_SCALARS, alias, nested)
@@ -71,18 +72,15 @@ def contexts(b: Builder, node: FieldNode, child: sql.ChildList, parent: str) -> 
     return array(b.json.row(node, "Context", CONTEXT_SCALARS, "c"), child.correlated(parent), "c")
 
 
-def related(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
-    """The related links of the event row ``alias``; their events are the next level."""
-    targets: str | None = None
-
+def related(b: Builder, node: FieldNode, alias: str) -> str:
+    """The related links of the event row ``alias``; their events are the next level, each read
+    by its link's ``target_id``."""
     def nested(selection: FieldNode) -> str:
-        nonlocal targets
         name = selection.name.value
         if selection.arguments:
             raise Unsupported(f"arguments on RelatedEvent.{name}")
         if name == "event":
-            targets = targets or b.ctes.ids(sql.link_targets(ids))
-            child = level(b, selection, targets)
+            child = level(b, selection, None)
             return f"json((SELECT v FROM {child} WHERE {child}.id = r.target_id))"
         if name == "contexts":
             return contexts(b, selection, sql.LINK_CONTEXTS, "r.id")
@@ -96,7 +94,7 @@ def related(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
 _LINK_CURSOR = f"gql_id('{LINK_CURSOR}', {{e}}.position || ':' || (SELECT path FROM events WHERE id = {{e}}.citing))"
 
 
-def linked_from(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
+def linked_from(b: Builder, node: FieldNode, alias: str) -> str:
     """``linkedFrom`` of the event row ``alias``: its first page of backlinks (``db.sql.backlink_page``,
     newest citing event first). Pages after a cursor or read backward are the resolvers'."""
     arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
@@ -109,15 +107,13 @@ def linked_from(b: Builder, node: FieldNode, alias: str, ids: str) -> str:
         return sql.backlink_page("r.id AS link_id, r.position AS position, r.title AS link_title, r.event_id AS citing",
                                  target, sql.BACKLINKS, None, None, limit, citing="linking")
 
-    citing = b.ctes.ids(f"SELECT event_id FROM related WHERE target_id IN (SELECT id FROM {ids})")
-
     def backlink(selection: FieldNode) -> str:
         def nested(inner: FieldNode) -> str:
             name = inner.name.value
             if inner.arguments:
                 raise Unsupported(f"arguments on Backlink.{name}")
             if name == "event":
-                return event(b, inner, "c", citing)
+                return event(b, inner, "c")
             if name == "contexts":
                 return contexts(b, inner, sql.LINK_CONTEXTS, "p.link_id")
             raise Unsupported(f"field Backlink.{name}")
