@@ -32,6 +32,7 @@ from ..execute import Executor
 from ..limits import DEFAULT_MAX_AGE, FOLLOW_INTERVAL, GZIP_LEVEL, GZIP_MIN_BYTES, Limits
 from ..schema import create_schema
 from .documents import Documents
+from .endpoint import PATH as GRAPHQL_PATH
 from .endpoint import GraphQLEndpoint
 from .feed import PATH as FEED_PATH
 from .feed import FeedEndpoint
@@ -113,12 +114,12 @@ def _routes(endpoint: GraphQLEndpoint, feed: FeedEndpoint, follower: Follower, s
         return PlainTextResponse(sdl, headers={"Cache-Control": f"public, max-age={max_age}"})
 
     async def home(request: Request) -> Response:
-        return RedirectResponse("/graphql")
+        return RedirectResponse(GRAPHQL_PATH)
 
     return [
         # ``AtPath`` answers /graphql before routing; the route is for what only the router does
         # (``/graphql/`` redirected here)
-        Route("/graphql", endpoint, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]),
+        Route(GRAPHQL_PATH, endpoint, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]),
         Route(FEED_PATH, feed.handle),  # GET and HEAD
         Route("/healthz", healthz),
         Route("/schema.graphql", schema_sdl),
@@ -147,13 +148,13 @@ def _middleware(follower: Follower, endpoint: GraphQLEndpoint, cors_origins: lis
     rest, answers of ``GZIP_MIN_BYTES`` or more."""
     middleware = [Middleware(FollowFile, follower=follower)]
     if response_cache:
-        middleware.append(Middleware(GetReplay, cache_of=_replay_cache))
+        middleware.append(Middleware(GetReplay, cache_of=_replay_cache, path=GRAPHQL_PATH))
     if cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["content-type", "accept", "if-none-match"], expose_headers=["etag"], max_age=86400,
         ))
-    middleware.append(Middleware(AtPath, path="/graphql", endpoint=endpoint))
+    middleware.append(Middleware(AtPath, path=GRAPHQL_PATH, endpoint=endpoint))
     middleware.append(Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL))
     return middleware
 

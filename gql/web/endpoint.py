@@ -28,6 +28,7 @@ from .documents import Documents
 from .follow import state_of
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
 
+PATH = "/graphql"
 ALLOW = "GET, POST"  # and HEAD, as GET; OPTIONS is answered with this list
 NO_STORE = {"Cache-Control": "no-store"}
 

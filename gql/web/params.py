@@ -126,4 +126,4 @@ async def _body(request: Request, headers: Headers) -> bytes:
             raise BadRequest(too_large, 413)
         chunks.append(chunk)
         if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return b"".join(chunks)  # one chunk is returned as it is

@@ -16,6 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..caching import LruCache, digest, etag_matches
+from .params import headers_of
 
 Key = bytes  # a digest of the query string and the three headers
 Entry = tuple[bytes, list[tuple[bytes, bytes]], bytes]  # ETag, headers, body
@@ -33,8 +34,7 @@ class GetReplay:
     ``cache_of`` gives the cache of the file a request answers from (None: neither replay nor record).
     """
 
-    def __init__(self, app: ASGIApp, *, cache_of: Callable[[Scope], ReplayCache | None],
-                 path: str = "/graphql") -> None:
+    def __init__(self, app: ASGIApp, *, cache_of: Callable[[Scope], ReplayCache | None], path: str) -> None:
         self.app, self.path, self.cache_of = app, path, cache_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -44,7 +44,7 @@ class GetReplay:
         if cache is None:
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
+        headers = headers_of(scope)
         key: Key = digest(b"\n".join((scope["query_string"], headers.get(b"accept", b""),
                                        headers.get(b"accept-encoding", b""), headers.get(b"origin", b""))))
         entry = cache.get(key)
