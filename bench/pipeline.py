@@ -12,22 +12,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+
+from starlette.types import ASGIApp, Message
 
 from gql.web.app import create_app
 
 from . import queries
 from .run import request_lines
 
-Message = MutableMapping[str, Any]
-App = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
-               Awaitable[None]]
 HEADERS = [(b"host", b"bench"), (b"accept", b"application/graphql-response+json, application/json"),
            (b"content-type", b"application/json")]
 
 
-async def one_pass(app: App, bodies: list[bytes]) -> float:
+async def one_pass(app: ASGIApp, bodies: list[bytes]) -> float:
     """Seconds per request over ``bodies``; every answer must be a 200."""
     statuses: list[int] = []
 
