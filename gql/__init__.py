@@ -4,7 +4,7 @@ How a request flows (``gql`` reads the database only, never the markdown corpus)
 
     HTTP  web/follow.py     FollowFile: which file (ServedFile) this request answers from, held open
            |                until it is answered; refuses all when the file was written over in place
-          web/replay.py     GetReplay: an identical GET answered from memory, before anything else
+          web/replay.py     Replay: an identical GET or POST answered from memory, before the endpoint
            |
           web/endpoint.py   negotiation (web/negotiation.py), parameters (web/params.py), the
            |                document by hash or id (web/documents.py), ETag/304, status, batches
@@ -35,8 +35,9 @@ rows depend on query text and the schema only, never on the file, and are kept a
 =====================  =================================  ====================================
 cache                  key (a digest of)                  bound (``limits``)
 =====================  =================================  ====================================
-GET replay             query string + Accept,             REPLAY_ENTRIES answers,
-(web/replay.py)        Accept-Encoding, Origin headers    REPLAY_BYTES; clean GETs only;
+replay                 method + query string or body      REPLAY_ENTRIES answers,
+(web/replay.py)        (+ Content-Type), Accept,          REPLAY_BYTES; clean answers the
+                       Accept-Encoding headers            response cache gave (asked twice);
                                                           per file (ends with it)
 response cache         media type + query + variables     RESPONSE_CACHE_ENTRIES answers,
 (execute.py)           + operation name                   RESPONSE_CACHE_BYTES; no errors only;

@@ -37,7 +37,7 @@ from .endpoint import GraphQLEndpoint
 from .feed import PATH as FEED_PATH
 from .feed import FeedEndpoint
 from .follow import Follower, FollowFile, ServedFile, state_of
-from .replay import GetReplay, ReplayCache
+from .replay import Replay, ReplayCache
 
 STATIC = Path(str(files("gql") / "static"))
 
@@ -143,17 +143,17 @@ class AtPath:
 
 def _middleware(follower: Follower, endpoint: GraphQLEndpoint, cors_origins: list[str] | None,
                 response_cache: bool) -> list[Middleware]:
-    """Outermost first: which file a request answers from; replayed GET answers (they skip the
-    rest); CORS, only for the origins given; ``/graphql`` (it gzips its own answers); gzip for the
+    """Outermost first: which file a request answers from; CORS, only for the origins given;
+    replayed answers (they skip the rest); ``/graphql`` (it gzips its own answers); gzip for the
     rest, answers of ``GZIP_MIN_BYTES`` or more."""
     middleware = [Middleware(FollowFile, follower=follower)]
-    if response_cache:
-        middleware.append(Middleware(GetReplay, cache_of=_replay_cache, path=GRAPHQL_PATH))
     if cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["content-type", "accept", "if-none-match"], expose_headers=["etag"], max_age=86400,
         ))
+    if response_cache:
+        middleware.append(Middleware(Replay, cache_of=_replay_cache, path=GRAPHQL_PATH))
     middleware.append(Middleware(AtPath, path=GRAPHQL_PATH, endpoint=endpoint))
     middleware.append(Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL))
     return middleware

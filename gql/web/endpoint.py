@@ -27,6 +27,7 @@ from . import params
 from .documents import Documents
 from .follow import state_of
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
+from .replay import keep, mark_replayable
 
 PATH = "/graphql"
 ALLOW = "GET, POST"  # and HEAD, as GET; OPTIONS is answered with this list
@@ -52,6 +53,7 @@ class GraphQLEndpoint:
         headers = params.headers_of(scope)
         response = await self.handle(request, headers)
         response = await _encoded(response, headers.get(b"accept-encoding"))
+        keep(scope, response.raw_headers, bytes(response.body))  # the same bytes: no copy
         await response(scope, receive, send)
 
     async def handle(self, request: Request, headers: params.Headers) -> Response:
@@ -84,10 +86,12 @@ class GraphQLEndpoint:
             return refused
         key = graphql_request.key(media)
         if method == "POST":
-            return _response(await executor.execute(graphql_request, key), media)
-        return await self._get(headers, executor, etag_prefix, graphql_request, key, media)
+            answer = await executor.execute(graphql_request, key)
+            _offer(request.scope, answer)
+            return _response(answer, media)
+        return await self._get(request, headers, executor, etag_prefix, graphql_request, key, media)
 
-    async def _get(self, headers: params.Headers, executor: Executor, etag_prefix: str,
+    async def _get(self, request: Request, headers: params.Headers, executor: Executor, etag_prefix: str,
                    graphql_request: GraphQLRequest, key: bytes, media: str) -> Response:
         """A GET: an ETag from the file and the request, ``304`` for a matching ``If-None-Match``."""
         etag = f'"{etag_prefix}-{key.hex()}"'
@@ -98,6 +102,7 @@ class GraphQLEndpoint:
         response = _response(answer, media)
         if answer.cacheable:
             response.headers.update(cached)
+            _offer(request.scope, answer)
         else:
             response.headers.update(NO_STORE)
         return response
@@ -130,6 +135,13 @@ def status(request_error: bool, media: str) -> int:
 def _asks(request: Request) -> bool:
     """Whether a GET carries an operation (a browser gets GraphiQL otherwise)."""
     return any(name in request.query_params for name in ("query", "documentId", "doc_id", "extensions"))
+
+
+def _offer(scope: Scope, answer: Answer) -> None:
+    """An answer the response cache gave (so asked for before, and clean) is replayed from now on
+    (``gql.web.replay``): a request seen once costs the replay layer a lookup, not a recording."""
+    if answer.cacheable and answer.source == "cache":
+        mark_replayable(scope)
 
 
 def _refused(exc: DocumentError) -> Answer:

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
 from ..arguments import nested_deeper_than
 from ..errors import BadRequest
@@ -38,8 +38,15 @@ Headers = dict[bytes, bytes]
 
 
 def headers_of(scope: Scope) -> Headers:
-    """The request's headers, looked up once each (ASGI servers give their names in lower case)."""
-    return dict(reversed(scope["headers"]))
+    """The request's headers, looked up once each (ASGI servers give their names in lower case); made
+    once per request, by the first layer that asks."""
+    found: Headers | None = scope.get(_HEADERS)
+    if found is None:
+        found = scope[_HEADERS] = dict(reversed(scope["headers"]))
+    return found
+
+
+_HEADERS = "newsgql.headers"  # where ``headers_of`` keeps them in the ASGI scope
 
 
 async def read(request: Request, headers: Headers, limits: Limits) -> Sent | list[Sent | BadRequest]:
@@ -59,7 +66,7 @@ async def read(request: Request, headers: Headers, limits: Limits) -> Sent | lis
     if content_type != JSON:
         raise BadRequest(f"POST needs Content-Type: {JSON}; got {content_type or 'none'!r}", 415, {"Accept-Post": JSON})
     try:
-        data = orjson.loads(await _body(request, headers))
+        data = orjson.loads(await body_of(request.scope, request.receive, headers))
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}") from None
     if isinstance(data, list):
@@ -108,7 +115,25 @@ def _checked(data: Any, limits: Limits) -> Sent:
     return Sent(query, variables, operation or None, extensions, document_id)
 
 
-async def _body(request: Request, headers: Headers) -> bytes:
+async def body_of(scope: Scope, receive: Receive, headers: Headers) -> bytes:
+    """The POST body, read once per request by the first layer that asks (``gql.web.replay``, else
+    the endpoint); a later one gets the same bytes, or the same refusal."""
+    found: bytes | BadRequest | ClientDisconnect | None = scope.get(_BODY)
+    if found is None:
+        try:
+            found = await _body(receive, headers)
+        except (BadRequest, ClientDisconnect) as exc:
+            found = exc
+        scope[_BODY] = found
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
+_BODY = "newsgql.body"  # where ``body_of`` keeps it in the ASGI scope
+
+
+async def _body(receive: Receive, headers: Headers) -> bytes:
     """The body, refused (413) as soon as it is known to be too large: never buffered whole."""
     declared = headers.get(b"content-length", b"")
     too_large = f"request body too large (limit {MAX_BODY_BYTES:,} bytes)"
@@ -117,7 +142,7 @@ async def _body(request: Request, headers: Headers) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:  # ASGI's messages read straight: Starlette's ``stream()`` is an async generator
-        message = await request.receive()
+        message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect
         chunk = message.get("body", b"")

@@ -1,11 +1,14 @@
-"""Identical GETs are replayed from memory: same bytes and headers, 304s, nothing re-run."""
+"""Identical GETs and POSTs are replayed from memory: same bytes and headers, 304s, nothing re-run."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import httpx
+import orjson
+from starlette.types import Message
 
+from gql.limits import MAX_BODY_BYTES
 from gql.web.app import create_app
 
 QUERY = {"query": "{ events(first: 30) { edges { node { title body } } } }"}
@@ -42,3 +45,96 @@ async def test_answers_with_errors_are_not_replayed(sample_db: Path) -> None:
             response = await http.get("/graphql", params=bad)
             assert response.json()["errors"] and "etag" not in response.headers
             assert response.headers["cache-control"] == "no-store"
+
+
+async def test_identical_posts_are_replayed(sample_db: Path) -> None:
+    app = create_app(sample_db)
+    statements: list[str] = []
+    app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        for encoding in ("identity", "gzip"):
+            headers = {"accept": "application/graphql-response+json", "accept-encoding": encoding}
+            first = await http.post("/graphql", json=QUERY, headers=headers)
+            ran = len(statements)
+            again = await http.post("/graphql", json=QUERY, headers=headers)
+            assert len(statements) == ran
+            assert again.content == first.content and again.headers == first.headers
+            assert len(again.json()["data"]["events"]["edges"]) == 30
+            assert "etag" not in again.headers  # a POST answer is not an HTTP cache's to keep
+        other = await http.post("/graphql", json={**QUERY, "variables": {"unused": 1}})
+        assert len(statements) > ran  # another body is another request
+        assert other.json()["data"] == first.json()["data"]
+        wrong_type = await http.post("/graphql", content=orjson.dumps(QUERY), headers={"content-type": "text/plain"})
+        assert wrong_type.status_code == 415  # same body, other Content-Type: not the replayed answer
+
+
+async def test_posts_with_errors_or_costs_are_not_replayed(sample_db: Path) -> None:
+    app = create_app(sample_db)
+    bad = {"query": "query($n: Int) { events(first: $n) { totalCount } }", "variables": {"n": 500}}
+    costed = {**QUERY, "extensions": {"cost": True}}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        for body in (bad, costed):
+            answers = [(await http.post("/graphql", json=body)).json() for _ in range(2)]
+            if body is bad:
+                assert answers[0]["errors"] and answers[1]["errors"]
+            else:  # each run reports how it was answered: the second from the response cache, not replayed
+                assert [answer["extensions"]["cost"]["executor"] for answer in answers] == ["resolvers", "cache"]
+
+
+async def test_a_post_body_read_in_chunks_reaches_the_endpoint_whole(sample_db: Path) -> None:
+    app = create_app(sample_db)
+    body = orjson.dumps(QUERY)
+    answers: list[bytes] = []
+    for _ in range(2):  # recorded from a chunked request, then replayed
+        messages: list[Message] = [{"type": "http.request", "body": body[:10], "more_body": True},
+                                   {"type": "http.request", "body": body[10:], "more_body": False}]
+        answers.append(await _call(app, "POST", messages, len(body)))
+    assert answers[0] == answers[1] and len(orjson.loads(answers[0])["data"]["events"]["edges"]) == 30
+
+
+async def test_a_post_over_the_body_limit_is_still_refused(sample_db: Path) -> None:
+    app = create_app(sample_db)
+    chunk = b" " * (MAX_BODY_BYTES // 2 + 1)
+    messages: list[Message] = [{"type": "http.request", "body": chunk, "more_body": True},
+                               {"type": "http.request", "body": chunk, "more_body": True},
+                               {"type": "http.request", "body": b"{}", "more_body": False}]
+    answer = await _call(app, "POST", messages, None)
+    assert b"too large" in answer
+
+
+async def _call(app: object, method: str, messages: list[Message], length: int | None) -> bytes:
+    """One request straight through the ASGI app (as a server that sends the body in chunks)."""
+    headers = [(b"host", b"t"), (b"content-type", b"application/json"), (b"accept", b"application/json")]
+    if length is not None:
+        headers.append((b"content-length", str(length).encode()))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+             "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+             "root_path": "", "client": ("127.0.0.1", 1), "server": ("t", 80), "headers": headers}
+    pending = list(messages)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[operator]
+    return b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
+
+
+async def test_replays_carry_the_cors_headers_of_their_own_origin(sample_db: Path) -> None:
+    app = create_app(sample_db, cors_origins=["https://a.example", "https://b.example"])
+    statements: list[str] = []
+    app.state.follower.archive.reader.conn.set_trace_callback(statements.append)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        for send in (lambda h: http.get("/graphql", params=QUERY, headers=h),
+                     lambda h: http.post("/graphql", json=QUERY, headers=h)):
+            seen = []
+            for origin in ("https://a.example", "https://b.example", "https://elsewhere.example", None) * 2:
+                response = await send({"accept": "application/json", **({"origin": origin} if origin else {})})
+                seen.append((response.headers.get("access-control-allow-origin"), len(response.headers.raw)))
+                assert len(response.json()["data"]["events"]["edges"]) == 30
+            assert [allowed for allowed, _ in seen] == ["https://a.example", "https://b.example", None, None] * 2
+            assert seen[:4] == seen[4:]  # the same headers each time: a replay is never added to
+        assert len(statements) == 1  # the first GET ran; every other answer was replayed or cached
