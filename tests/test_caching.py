@@ -1,4 +1,4 @@
-"""The shared LRU and ETag comparison behind the response cache and the GET replay layer."""
+"""The shared LRU and ETag comparison behind the response cache and the replay layer."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""HTTP: the app factory, the ``/graphql`` endpoint, content negotiation, caching, GET replay."""
+"""HTTP: the app factory, the ``/graphql`` endpoint, content negotiation, caching, replay."""

@@ -7,7 +7,7 @@ another) is opened and answers new requests; a file written over in place is ref
      |          device, inode, size, times) every ``FOLLOW_INTERVAL`` (``watch``, from the app's
      |          lifespan, so an idle worker lets go of an old file too) and before a request if it is time
     ServedFile  one open file and everything made from it: its Reader, Executor (response cache,
-                compiled plans), GET replay answers and ETag prefix. Never changed: replaced whole,
+                compiled plans), replayed answers and ETag prefix. Never changed: replaced whole,
                 and closed once the last request that took it is done
 
 What the path may come to hold, and what the server then does (``/healthz`` says it):

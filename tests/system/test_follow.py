@@ -23,7 +23,7 @@ from tests.support.launch import serve, threads_until, wait_for
 
 CLIENTS = 16
 SWAPS = "BCABC"  # the files renamed over the served one (A), in turn
-QUERIES = (  # an identical one (response cache, GET replay) and ones no cache has seen, nested
+QUERIES = (  # an identical one (response cache, replay) and ones no cache has seen, nested
     "{{ events(first: 3) {{ edges {{ node {{ title }} }} }} }}",
     "# request {n}\n{{ events(first: 5) {{ edges {{ node {{ title related {{ event {{ title }} }} }} }} }} }}",
     "# request {n}\n{{ search(query: \"refugees\", first: 3) {{ edges {{ node {{ title sources {{ name }} }} }} }} }}",
