@@ -63,8 +63,9 @@ def compile_operation(document: DocumentNode, operation_name: str | None, counts
         parts.append(f"{key}, {root(builder, selection, counts)}")
     # where a guard holds there is no row: the resolvers answer the request
     guarded = f" WHERE NOT ({' OR '.join(builder.guards)})" if builder.guards else ""
-    return Plan(sql=f"{builder.ctes.with_clause()}SELECT json_object({', '.join(parts)}){guarded}",
-                binders=parameters.binders)
+    # the whole response body, as bytes: no UTF-8 decoding into a str and encoding back per answer
+    body = f"""CAST('{{"data":' || json_object({', '.join(parts)}) || '}}' AS BLOB)"""
+    return Plan(sql=f"{builder.ctes.with_clause()}SELECT {body}{guarded}", binders=parameters.binders)
 
 
 def _operation(document: DocumentNode, name: str | None) -> tuple[OperationDefinitionNode,

@@ -83,8 +83,8 @@ class PlanCache:
             return None
         if not rows:  # a guard held (``Builder.guards``)
             return None
-        answer: str = rows[0][0]
-        return b'{"data":' + answer.encode() + b"}"
+        body: bytes = rows[0][0]
+        return body
 
 
 def plan_for(query: str, operation: str | None, variables: dict[str, Any] | None, first_operation: str | None,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.plans import trace
+from tests.compiled import COMPILED_SELECT
 from tests.support.rows import sample_cursor
 
 HOT = {
@@ -60,7 +61,7 @@ async def test_hot_statements_use_indexes(sample_db: Path, name: str) -> None:
     assert selects
     if name in ("Q1", "Q2", "Q3", "page", "deep", "search_newest", "filter", "timeline_ctx", "or", "text",
                 "search_filtered", "backlinks", "backward", "search_dated"):
-        assert any("SELECT json_object(" in s for s, _ in selects)  # the compiled statement too
+        assert any(COMPILED_SELECT in s for s, _ in selects)  # the compiled statement too
     schema = sqlite3.connect(sample_db)
     tables = {row[0] for row in schema.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for statement, plan in selects:
