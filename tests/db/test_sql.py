@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -162,6 +163,27 @@ def test_count_events(conn: sqlite3.Connection) -> None:
     assert sql.count_events("1") == "SELECT count(*) FROM events e WHERE 1"
     assert conn.execute(sql.count_events("e.category = ?"), ("Sports",)).fetchone()[0] == conn.execute(
         "SELECT count(*) FROM events WHERE category = 'Sports'").fetchone()[0] > 0
+
+
+def test_a_list_of_ids_is_counted_as_the_events_it_holds(conn: sqlite3.Connection) -> None:
+    """A list that holds an event twice (two of its contexts, both arms of an ``or``) counts it once,
+    as the events that hold the condition do."""
+    names = [row[0] for row in conn.execute(
+        "SELECT c.name FROM event_contexts a JOIN event_contexts b ON b.event_id = a.event_id"
+        " AND b.context_id > a.context_id JOIN contexts c ON c.id IN (a.context_id, b.context_id) LIMIT 2")]
+    [(publisher,)] = conn.execute("SELECT name FROM sources GROUP BY name ORDER BY count(*) DESC LIMIT 1")
+    contexts = FILTERS_BY_NAME["contextsAny"]
+    cases = [
+        Criteria(((contexts, json.dumps(names)),)),
+        Criteria(((FILTERS_BY_NAME["publisher"], publisher),)),
+        Criteria(((FILTERS_BY_NAME["text"], "killed"),)),
+        Criteria(any_of=(Criteria(((contexts, json.dumps(names[:1])),)), Criteria(((contexts, json.dumps(names)),)))),
+    ]
+    for criteria in cases:
+        where, params = criteria.where()
+        assert "SELECT DISTINCT" in sql.count_events(where)
+        counted = conn.execute(sql.count_events(where), params).fetchone()[0]
+        assert counted == conn.execute(f"SELECT count(*) FROM events e WHERE {where}", params).fetchone()[0] > 0
 
 
 # -- search ------------------------------------------------------------------------------------
