@@ -285,8 +285,8 @@ def _contexts(conn: sqlite3.Connection, summary: BuildSummary, texts: Counter[st
     conn.executemany("INSERT INTO build_elsewhere (day, place, path, category) VALUES (?, ?, ?, ?)", elsewhere)
     conn.execute(rows.ELSEWHERE_CATEGORIES.format(where="1"))
     rows.insert_issues(conn, summary.issues)
+    conn.executemany("INSERT INTO build_days (day, digest) VALUES (?, ?)", days)  # in it: not a commit a day
     conn.execute("COMMIT")
-    conn.executemany("INSERT INTO build_days (day, digest) VALUES (?, ?)", days)
     summary.fingerprint = incremental.fingerprint(conn)
 
 

@@ -1,12 +1,17 @@
-"""Plain records passed from the parser to the builder: frozen, picklable, no behaviour."""
+"""Plain records passed from the parser to the builder: frozen, picklable, no behaviour.
+
+Those a build makes for every file and every item (``Event``, ``ParsedFile``, ``Source``,
+``RelatedLink``: ~9 a file) are named tuples, made in under half the time of a frozen dataclass
+(measured: 6% of the instructions a build's worker spends per file); the rest are frozen dataclasses.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """One numbered item of ``### Source:``, in file order (position starts at 1)."""
 
     position: int
@@ -15,8 +20,7 @@ class Source:
     domain: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedLink:
+class RelatedLink(NamedTuple):
     """One numbered item of ``### Related:``.
 
     ``context_text`` is the raw ``_Context: ..._`` list: names may contain commas, so it is
@@ -40,8 +44,7 @@ class Issue:
     fatal: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """One event file: identity comes from its path (date + slug), never from its contents."""
 
     path: str
@@ -63,8 +66,7 @@ class DayPage:
     categories: tuple[tuple[str, str], ...] = field(default=())  # (event path, category)
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedFile:
+class ParsedFile(NamedTuple):
     """What one worker returns for one file: at most one record, its issues, its digest."""
 
     file: str
