@@ -41,8 +41,9 @@ def run_build(corpus: Path, db: Path, *extra: str) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def add_day(corpus: Path, events: int = 20) -> None:
-    """A new day after the last one, holding copies of the last day's events (their date heading fixed)."""
+def add_day(corpus: Path, events: int = 20) -> Path:
+    """A new day after the last one, holding copies of the last day's events (their date heading fixed);
+    returns its folder. Only new files are written: on a hard-linked copy the original stays as it was."""
     days = sorted(p for p in corpus.glob("news/*/*/*") if p.is_dir())
     last = max(days, key=lambda p: tuple(int(x) for x in p.parts[-3:]))
     y, m, d = (int(x) for x in last.parts[-3:])
@@ -53,6 +54,15 @@ def add_day(corpus: Path, events: int = 20) -> None:
     for number, source in enumerate(sources[:events]):
         text = re.sub(r"\d{4}-\d{2}-\d{2}", new.isoformat(), source.read_text(), count=1)
         (folder / f"added-{number}-{source.name}").write_text(text)
+    return folder
+
+
+def remove_day(corpus: Path, folder: Path) -> None:
+    """Undo ``add_day``: its folder, and the month and year folders made for it if they are empty now."""
+    shutil.rmtree(folder)
+    for parent in (folder.parent, folder.parent.parent):
+        if parent != corpus / "news" and not any(parent.iterdir()):
+            parent.rmdir()
 
 
 def edit_old_event(corpus: Path) -> None:

@@ -3,13 +3,15 @@
 The corpus is keyed by (N, seed, generator version); the database also by a hash of ``db/*.py``,
 so a change to the builder rebuilds it and a change to the server does not. Build figures (wall
 time, CPU, peak RSS from ``wait4``) and the plain read time are measured in the same run when
-the database is built; when it is reused, the figures saved with it are reported as such.
+the database is built, and so are two incremental updates of it (a day added, then removed
+again); when it is reused, the figures saved with it are reported as such.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -18,14 +20,18 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from .corpus_gen import GENERATOR_VERSION, Generator
+from .incremental import add_day, remove_day
 from .servers import ROOT, VENV_BIN
+
+#: events in the day that the incremental updates add after the last day, and then remove again
+UPDATE_EVENTS = 20
 
 
 class BuildTimeout(Exception):
@@ -52,6 +58,9 @@ class Prepared:
     events: int = 0
     build_reused: bool = False
     build_output: str = ""
+    #: the incremental updates after the build, "add" (a day of UPDATE_EVENTS events after the last day)
+    #: then "remove" (that day again): each {seconds, cpu_seconds, peak_rss_mb, events, digest, output}
+    updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     note: str = ""  # how a prebuilt database (``--db N=PATH``) was made, or why the build failed
 
     @property
@@ -138,9 +147,9 @@ def prepare(n: int, out: Path, *, seed: int = 1, regen: bool = False, rebuild: b
         read_text_seconds = read_all_text(corpus)
         for stale in out.glob(f"news-n{n}-g{GENERATOR_VERSION}-s{seed}-db*"):
             stale.unlink()  # built by older db/ code
-        log(f"building {db.name} (read of all files: {read_seconds:.2f} s)")
+        log(f"building {db.name} (read of all files: {read_seconds:.2f} s), then updating it incrementally")
         try:
-            build = _build(corpus, db, build_timeout)
+            build = _build_and_update(corpus, db, build_timeout)
         except BuildTimeout as exc:
             raise BuildTimeout(Prepared(n=n, db=db, read_seconds=read_seconds, note=str(exc), **figures_of)) from None
         build["read_seconds"] = read_seconds
@@ -152,6 +161,7 @@ def prepare(n: int, out: Path, *, seed: int = 1, regen: bool = False, rebuild: b
         build_peak_rss_mb=build["peak_rss_mb"], read_seconds=build["read_seconds"],
         read_text_seconds=build.get("read_text_seconds", 0.0), db_bytes=db.stat().st_size,
         events=build["events"], build_reused=build_reused, build_output=build["output"],
+        updates=build.get("updates", {}),
     )
 
 
@@ -167,7 +177,7 @@ def _prebuilt(n: int, out: Path, db: Path, seed: int) -> Prepared:
         generate_seconds=made["seconds"], corpus_reused=True, build_seconds=build.get("seconds", 0.0),
         build_cpu_seconds=build.get("cpu_seconds", 0.0), build_peak_rss_mb=build.get("peak_rss_mb", 0.0),
         read_seconds=build.get("read_seconds", 0.0), db_bytes=db.stat().st_size, events=build.get("events", 0),
-        build_reused=True, build_output=build.get("output", ""),
+        build_reused=True, build_output=build.get("output", ""), updates=build.get("updates", {}),
         note=build.get("note") or f"prebuilt database {db} (--db); build not measured in this run",
     )
 
@@ -177,23 +187,89 @@ _MEASURE = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2
             "sys.exit(code)")
 
 
+def _build_and_update(corpus: Path, db: Path, timeout: float) -> dict[str, Any]:
+    """The full build, then two incremental updates of ``db`` (``updates``), each timed like the build:
+    a day of UPDATE_EVENTS events added after the last day, and that day removed again, which must
+    leave the events exactly as the full build made them (checked), so ``db`` serves the corpus.
+
+    All three read a hard-linked copy of the corpus, removed afterwards: the database records the
+    directory it was built from and ``newsgql build`` updates it only from that one, and the
+    generated corpus is never changed (an added file is a new file; a removed one, a link).
+    """
+    copy = corpus.with_name(corpus.name + "-updates")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(corpus, copy, copy_function=os.link)
+    try:
+        build = _build(copy, db, timeout)
+        day = add_day(copy, UPDATE_EVENTS)
+        added = _update(copy, db, timeout, "add")
+        remove_day(copy, day)
+        removed = _update(copy, db, timeout, "remove")
+        if added["events"] != build["events"] + UPDATE_EVENTS or removed["digest"] != build["digest"]:
+            raise RuntimeError(f"the incremental updates of {db} did not add {UPDATE_EVENTS} events and remove "
+                               f"them again: {build['events']:,} events, then {added['events']:,}, then "
+                               f"{removed['events']:,} (the same as built: {removed['digest'] == build['digest']})")
+    except BaseException:
+        db.unlink(missing_ok=True)  # never left for a later run: no figures describe it
+        raise
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    return build | {"updates": {"add": added, "remove": removed}}
+
+
 def _build(corpus: Path, db: Path, timeout: float) -> dict[str, Any]:
-    """``newsgql build`` as a child process: wall time, CPU time and peak RSS of that build alone.
+    """A full build of ``corpus`` into ``db``: written as ``db.part`` (a new file, so nothing is updated),
+    then renamed."""
+    tmp = db.with_name(db.name + ".part")
+    tmp.unlink(missing_ok=True)
+    try:
+        figures = _measured(corpus, tmp, db.with_name(db.name + ".log"), timeout)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(db)
+    return figures | _contents(db)
+
+
+def _update(corpus: Path, db: Path, timeout: float, name: str) -> dict[str, Any]:
+    """``newsgql build`` run again on ``db``, whose corpus changed; RuntimeError unless it updated
+    only the changed days (its summary says ``incremental:``, or ``full build (why)``).
+
+    Dirty pages of the previous build are written out first (``sync``, untimed): a daily update
+    comes long after the last build, not while the kernel still flushes it.
+    """
+    os.sync()
+    figures = _measured(corpus, db, db.with_name(f"{db.name}.{name}.log"), timeout)
+    if not re.search(r"^\s*incremental: ", figures["output"], re.MULTILINE):
+        raise RuntimeError(f"newsgql build did not update {db.name} incrementally ({name}):\n{figures['output']}")
+    return figures | _contents(db)
+
+
+def _contents(db: Path) -> dict[str, Any]:
+    """The number of events in ``db`` and a digest of every row of its events table."""
+    digest = hashlib.sha256()
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        for row in conn.execute("SELECT * FROM events ORDER BY id"):
+            digest.update(repr(row).encode())
+    return {"events": events, "digest": digest.hexdigest()}
+
+
+def _measured(corpus: Path, output: Path, log_file: Path, timeout: float) -> dict[str, Any]:
+    """``newsgql build CORPUS -o OUTPUT`` as a child process: wall time, CPU time and peak RSS of that
+    build alone, and what it printed (also kept in ``log_file``); BuildTimeout after ``timeout`` s.
 
     A process forked from this harness starts with the harness's own pages counted in its RSS,
     and Linux keeps that high-water mark across exec: measured directly, the build "used" what
     the harness held. So a small wrapper runs the build as its own child and reports that child's
     ``ru_maxrss`` (the largest single process of the build, its parsing workers included).
     """
-    tmp = db.with_name(db.name + ".part")
-    tmp.unlink(missing_ok=True)
-    peak_file = db.with_name(db.name + ".rss")
-    log_file = db.with_name(db.name + ".log")
+    peak_file = log_file.with_name(log_file.name + ".rss")
     started = time.perf_counter()
-    with open(log_file, "wb") as output:
+    with open(log_file, "wb") as log:
         process = subprocess.Popen([sys.executable, "-c", _MEASURE, str(peak_file),
-                                    str(VENV_BIN / "newsgql"), "build", str(corpus), "-o", str(tmp)],
-                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+                                    str(VENV_BIN / "newsgql"), "build", str(corpus), "-o", str(output)],
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -201,23 +277,17 @@ def _build(corpus: Path, db: Path, timeout: float) -> dict[str, Any]:
                 break
             if time.perf_counter() - started > timeout:
                 raise BuildTimeout(f"newsgql build did not finish within {timeout:.0f} s and was stopped")
-            time.sleep(0.2)
+            time.sleep(0.01)  # the wall time ends when this poll sees the exit: an update takes about a second
     except BaseException:  # the timeout, or the harness being stopped: never leave a build running
         os.killpg(process.pid, signal.SIGKILL)
         os.wait4(process.pid, 0)
-        tmp.unlink(missing_ok=True)
         raise
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     text = log_file.read_text(errors="replace").strip()
-    if process.returncode != 0:
-        raise RuntimeError(f"newsgql build failed ({process.returncode}):\n{text}")
-    tmp.replace(db)
     peak_kb = int(peak_file.read_text())
     peak_file.unlink()
-    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-    return {
-        "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": peak_kb / 1024, "events": events, "output": text,
-    }
+    if process.returncode != 0:
+        raise RuntimeError(f"newsgql build failed ({process.returncode}):\n{text}")
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": peak_kb / 1024,
+            "output": text}

@@ -140,8 +140,30 @@ def build_lines(p: Row) -> list[str]:
         f"- build{reused}: {p['build_seconds']:.1f} s wall, {p['build_cpu_seconds']:.1f} s CPU, "
         f"{p['events_per_second']:,.0f} events/s, DB {p['db_bytes'] / 1e6:,.1f} MB, "
         f"peak RSS {p['build_peak_rss_mb']:,.0f} MB",
+        *_update_line(p),
         _read_line(p),
     ]
+
+
+def _updated(p: Row) -> tuple[Row, Row] | None:
+    """The two incremental updates measured after the build (a day added, then removed), if they were."""
+    updates = p.get("updates") or {}
+    if not p.get("build_seconds") or "add" not in updates or "remove" not in updates:
+        return None
+    return updates["add"], updates["remove"]
+
+
+def _update_line(p: Row) -> list[str]:
+    """The incremental updates next to the build line, each as a share of the full build."""
+    updated = _updated(p)
+    if updated is None:
+        return [] if p.get("note") else ["- incremental update: not measured with this build (`--rebuild` measures it)"]
+    add, remove = updated
+    full = p["build_seconds"]
+    return [f"- incremental update{' (reused)' if p['build_reused'] else ''}: a day of {add['events'] - p['events']:,} "
+            f"events added {add['seconds']:.2f} s ({add['seconds'] / full:.1%} of the full build), removed again "
+            f"{remove['seconds']:.2f} s ({remove['seconds'] / full:.1%}); CPU {add['cpu_seconds']:.1f} / "
+            f"{remove['cpu_seconds']:.1f} s, peak RSS {add['peak_rss_mb']:,.0f} / {remove['peak_rss_mb']:,.0f} MB"]
 
 
 def _read_line(p: Row) -> str:
@@ -175,6 +197,27 @@ def scale_lines(sizes: list[Row], keys: tuple[str, ...] = ("Q1", "Q2", "Q2n", "Q
         ratio = b["p50"] / a["p50"] if a["p50"] else 0.0
         flag = " !" if ratio > 1.5 else ""
         lines.append(f"| {row['key']} | {_ms(a, 'p50')} | {_ms(b, 'p50')} | {ratio:.2f}x{flag} |")
+    return lines
+
+
+def update_lines(sizes: list[Row]) -> list[str]:
+    """The full build and the two incremental updates after it, at each size where they were measured."""
+    measured = [(size["n"], size["prepare"], updated) for size in sizes
+                for updated in [_updated(size["prepare"])] if updated]
+    if not measured:
+        return []
+    _, p, (add, _) = measured[0]
+    lines = [
+        f"Full build and incremental update (`newsgql build` again: a day of {add['events'] - p['events']:,} events "
+        "added after the last day, then removed again), one process each:", "",
+        "| N | full build s | day added s | / full | day removed s | / full | peak RSS MB: full / added / removed |",
+        "|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for n, p, (add, remove) in measured:
+        full = p["build_seconds"]
+        lines.append(f"| {n:,} | {full:.2f} | {add['seconds']:.2f} | {add['seconds'] / full:.1%} | "
+                     f"{remove['seconds']:.2f} | {remove['seconds'] / full:.1%} | {p['build_peak_rss_mb']:,.0f} / "
+                     f"{add['peak_rss_mb']:,.0f} / {remove['peak_rss_mb']:,.0f} |")
     return lines
 
 
@@ -246,7 +289,11 @@ def markdown(results: Row) -> str:
         found = notes(size)
         if found:
             lines += ["Notes:", "", *found, ""]
-    scale = scale_lines(results["sizes"])
+    scale, updates = scale_lines(results["sizes"]), update_lines(results["sizes"])
+    if scale or updates:
+        lines += ["## Scale", ""]
     if scale:
-        lines += ["## Scale", "", *scale, ""]
+        lines += [*scale, ""]
+    if updates:
+        lines += [*updates, ""]
     return "\n".join(lines)

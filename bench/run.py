@@ -226,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             f"read as text {prepared.read_text_seconds:.2f} s ({prepared.build_read_text_ratio:.1f}x), "
             f"as bytes {prepared.read_seconds:.2f} s ({prepared.build_read_ratio:.1f}x), "
             f"DB {prepared.db_bytes / 1e6:.1f} MB, peak RSS {prepared.build_peak_rss_mb:.0f} MB")
+        if prepared.updates:
+            add, remove = prepared.updates["add"], prepared.updates["remove"]
+            log(f"N={n:,}: incremental update: a day added {add['seconds']:.2f} s, removed again "
+                f"{remove['seconds']:.2f} s (peak RSS {add['peak_rss_mb']:.0f} / {remove['peak_rss_mb']:.0f} MB)")
         work = args.out / f"run-n{n}"
         work.mkdir(parents=True, exist_ok=True)
         rows = SizeRun(args, prepared.db, work).run()

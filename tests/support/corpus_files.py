@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -52,3 +53,9 @@ def retitled(source: Path, target: Path, tag: str) -> Path:
             text = re.sub(r"^# ", f"# [{tag}] ", text, count=1, flags=re.MULTILINE)
         write(target, str(path.relative_to(source)), text)
     return target
+
+
+def digest(root: Path) -> str:
+    """A digest of every markdown file's name and bytes under ``root``: the same when nothing was changed."""
+    files = sorted(root.rglob("*.md"))
+    return hashlib.sha256(b"".join(f.relative_to(root).as_posix().encode() + f.read_bytes() for f in files)).hexdigest()

@@ -3,17 +3,12 @@ are incremental, and the generated corpus it was given is left as it was (it wor
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
 from bench.corpus_gen import Generator
-
-
-def digest(root: Path) -> str:
-    files = sorted(root.rglob("*.md"))
-    return hashlib.sha256(b"".join(f.relative_to(root).as_posix().encode() + f.read_bytes() for f in files)).hexdigest()
+from tests.support.corpus_files import digest
 
 
 def test_the_incremental_bench_runs(tmp_path: Path) -> None:

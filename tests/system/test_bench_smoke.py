@@ -1,7 +1,9 @@
-"""The benchmark's smoke variant end to end: generate, build, serve ours and the limit, load with wrk.
+"""The benchmark's smoke variant end to end: generate, build and update, serve ours and the limit,
+load with wrk.
 
 No timing is asserted (the machine is shared): only that every row was measured, our server
-answered every request without errors or non-2xx, and the limit's answers matched ours.
+answered every request without errors or non-2xx, the limit's answers matched ours, and the two
+incremental updates after the build were incremental and left the database as a full build.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.corpus_gen import Generator
 from bench.limit_app import FORM_B_SQL
+from db.build import build
+from tests.support.corpus_files import digest
+from tests.support.dump import dump
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,6 +78,35 @@ def test_markdown_report_has_the_table(report: dict[str, object], out: Path) -> 
     assert report["servers"] == ["ours", "limit"]
     text = (out / "RESULTS-smoke.md").read_text(encoding="utf-8")
     assert "## N = 300" in text and "| Q1 |" in text and "ours/limit" in text
+
+
+def test_the_build_is_updated_incrementally_and_back(report: dict[str, object], out: Path, tmp_path: Path) -> None:
+    """A day of 20 events added after the build, then removed: two incremental ``newsgql build``s,
+    after which the file served holds what a full build of the corpus holds; the corpus is untouched."""
+    sizes = report["sizes"]
+    assert isinstance(sizes, list)
+    prepared = sizes[0]["prepare"]
+    add, remove = prepared["updates"]["add"], prepared["updates"]["remove"]
+    assert "incremental: 20 file(s) parsed again; events added 20, changed 0, removed 0" in add["output"]
+    assert "incremental: 0 file(s) parsed again; events added 0, changed 0, removed 20" in remove["output"]
+    assert add["events"] == 320 and remove["events"] == prepared["events"] == 300
+    for update in (add, remove):
+        assert update["seconds"] > 0 and update["cpu_seconds"] > 0 and update["peak_rss_mb"] > 0, update
+    corpus, served = Path(prepared["corpus"]), Path(prepared["db"])
+    build(corpus, tmp_path / "full.db")
+    tables, full = dump(served), dump(tmp_path / "full.db")
+    for found in (tables, full):  # built from the hard-linked copy the updates changed; here from the corpus
+        found["meta"] = [row for row in found["meta"] if row[0] != "corpus_root"]
+    history = {"builds", "event_changes"}  # what each build added or removed
+    assert tables.keys() == full.keys() and {"events", "related", "contexts", "meta"} <= tables.keys() - history
+    for table in tables.keys() - history:
+        assert tables[table] == full[table], table
+    Generator(300, seed=1).write(tmp_path / "corpus")
+    assert digest(corpus) == digest(tmp_path / "corpus")
+    assert not corpus.with_name(corpus.name + "-updates").exists()
+    text = (out / "RESULTS-smoke.md").read_text(encoding="utf-8")
+    assert "- incremental update: a day of 20 events added " in text
+    assert "| N | full build s | day added s | / full | day removed s | / full |" in text and "\n| 300 | " in text
 
 
 def test_lever_variants_answer_like_ours_and_are_tabled(tmp_path: Path) -> None:
