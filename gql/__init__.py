@@ -4,7 +4,7 @@ How a request flows (``gql`` reads the database only, never the markdown corpus)
 
     HTTP  web/follow.py     FollowFile: which file (ServedFile) this request answers from, held open
            |                until it is answered; refuses all when the file was written over in place
-          web/replay.py     Replay: an identical GET or POST answered from memory, before the endpoint
+          web/replay.py     an identical GET or POST answered from memory, before anything is read
            |
           web/endpoint.py   negotiation (web/negotiation.py), parameters (web/params.py), the
            |                document by hash or id (web/documents.py), ETag/304, status, batches

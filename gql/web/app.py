@@ -36,8 +36,7 @@ from .endpoint import PATH as GRAPHQL_PATH
 from .endpoint import GraphQLEndpoint
 from .feed import PATH as FEED_PATH
 from .feed import FeedEndpoint
-from .follow import Follower, FollowFile, ServedFile, state_of
-from .replay import Replay, ReplayCache
+from .follow import Follower, FollowFile, ServedFile
 
 STATIC = Path(str(files("gql") / "static"))
 
@@ -70,7 +69,8 @@ def create_app(
     def open_archive(path: Path) -> ServedFile:
         """One file's reader and executor; the schema (no data in it) serves every file."""
         reader = Reader(path)
-        return ServedFile(reader, Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache))
+        return ServedFile(reader, Executor(schema, reader, limits, compiled=compiled, response_cache=response_cache),
+                          replays=response_cache)
 
     follower = Follower(db_path, open_archive, interval=follow_interval)
     sdl = schema.as_str() + "\n" if introspection else None
@@ -81,18 +81,12 @@ def create_app(
 
     app = Starlette(
         routes=_routes(endpoint, FeedEndpoint(limits, max_age=max_age), follower, sdl, max_age),
-        middleware=_middleware(follower, endpoint, cors_origins, response_cache),
+        middleware=_middleware(follower, endpoint, cors_origins),
         lifespan=_lifespan(follower),
     )
     app.state.follower = follower
     app.state.endpoint = endpoint
     return app
-
-
-def _replay_cache(scope: Scope) -> ReplayCache | None:
-    """The replayed answers of the request's file; none while it is refused."""
-    state = state_of(scope)
-    return None if state.refused else state.archive.replay
 
 
 def _routes(endpoint: GraphQLEndpoint, feed: FeedEndpoint, follower: Follower, sdl: str | None,
@@ -141,19 +135,16 @@ class AtPath:
             await self.app(scope, receive, send)
 
 
-def _middleware(follower: Follower, endpoint: GraphQLEndpoint, cors_origins: list[str] | None,
-                response_cache: bool) -> list[Middleware]:
+def _middleware(follower: Follower, endpoint: GraphQLEndpoint, cors_origins: list[str] | None) -> list[Middleware]:
     """Outermost first: which file a request answers from; CORS, only for the origins given;
-    replayed answers (they skip the rest); ``/graphql`` (it gzips its own answers); gzip for the
-    rest, answers of ``GZIP_MIN_BYTES`` or more."""
+    ``/graphql`` (it replays repeats and gzips its own answers); gzip for the rest, answers of
+    ``GZIP_MIN_BYTES`` or more."""
     middleware = [Middleware(FollowFile, follower=follower)]
     if cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["content-type", "accept", "if-none-match"], expose_headers=["etag"], max_age=86400,
         ))
-    if response_cache:
-        middleware.append(Middleware(Replay, cache_of=_replay_cache, path=GRAPHQL_PATH))
     middleware.append(Middleware(AtPath, path=GRAPHQL_PATH, endpoint=endpoint))
     middleware.append(Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL))
     return middleware

@@ -23,11 +23,11 @@ from ..caching import etag_matches
 from ..errors import BAD_REQUEST, DATABASE_UNAVAILABLE, BadRequest, DocumentError
 from ..execute import Answer, Executor, GraphQLRequest, error_body
 from ..limits import DEFAULT_MAX_AGE, GZIP_LEVEL, GZIP_MIN_BYTES, GZIP_THREAD_BYTES, Limits
-from . import params
+from . import params, replay
 from .documents import Documents
 from .follow import state_of
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
-from .replay import keep, mark_replayable
+from .replay import ReplayCache
 
 PATH = "/graphql"
 ALLOW = "GET, POST"  # and HEAD, as GET; OPTIONS is answered with this list
@@ -35,8 +35,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class GraphQLEndpoint:
-    """An ASGI app: negotiate, read parameters, find the document, execute, answer (gzipped when
-    the client accepts it and the answer is worth it).
+    """An ASGI app: replay a repeat (``gql.web.replay``), else negotiate, read parameters, find the
+    document, execute, answer (gzipped when the client accepts it and the answer is worth it).
 
     It is called straight from the middleware (``gql.web.app``), not through Starlette's router
     and its gzip middleware: those cost a cold answer a fifth of its time, and every answer here
@@ -49,11 +49,18 @@ class GraphQLEndpoint:
         self.documents = documents or Documents()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
         headers = params.headers_of(scope)
-        response = await self.handle(request, headers)
+        replays, key = _replays(scope), None
+        if replays is not None:
+            key = await replay.key_of(scope, receive, headers)
+            entry = None if key is None else replays.get(key)
+            if entry is not None:
+                await replay.replay(entry, headers, send)
+                return
+        response = await self.handle(Request(scope, receive), headers)
         response = await _encoded(response, headers.get(b"accept-encoding"))
-        keep(scope, response.raw_headers, bytes(response.body))  # the same bytes: no copy
+        if key is not None and replays is not None and scope.get(replay.REPLAYABLE):
+            replays.put(key, replay.entry_of(response))
         await response(scope, receive, send)
 
     async def handle(self, request: Request, headers: params.Headers) -> Response:
@@ -137,11 +144,17 @@ def _asks(request: Request) -> bool:
     return any(name in request.query_params for name in ("query", "documentId", "doc_id", "extensions"))
 
 
+def _replays(scope: Scope) -> ReplayCache | None:
+    """The replayed answers of the request's file; none while it is refused, or when it keeps none."""
+    state = state_of(scope)
+    return None if state.refused or not state.archive.replay.max_entries else state.archive.replay
+
+
 def _offer(scope: Scope, answer: Answer) -> None:
     """An answer the response cache gave (so asked for before, and clean) is replayed from now on
     (``gql.web.replay``): a request seen once costs the replay layer a lookup, not a recording."""
     if answer.cacheable and answer.source == "cache":
-        mark_replayable(scope)
+        replay.mark_replayable(scope)
 
 
 def _refused(exc: DocumentError) -> Answer:

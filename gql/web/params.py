@@ -136,9 +136,8 @@ _BODY = "newsgql.body"  # where ``body_of`` keeps it in the ASGI scope
 async def _body(receive: Receive, headers: Headers) -> bytes:
     """The body, refused (413) as soon as it is known to be too large: never buffered whole."""
     declared = headers.get(b"content-length", b"")
-    too_large = f"request body too large (limit {MAX_BODY_BYTES:,} bytes)"
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadRequest(too_large, 413)
+        raise _too_large()
     chunks: list[bytes] = []
     size = 0
     while True:  # ASGI's messages read straight: Starlette's ``stream()`` is an async generator
@@ -148,7 +147,11 @@ async def _body(receive: Receive, headers: Headers) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise BadRequest(too_large, 413)
-        chunks.append(chunk)
+            raise _too_large()
         if not message.get("more_body", False):
-            return b"".join(chunks)  # one chunk is returned as it is
+            return b"".join((*chunks, chunk)) if chunks else chunk
+        chunks.append(chunk)
+
+
+def _too_large() -> BadRequest:
+    return BadRequest(f"request body too large (limit {MAX_BODY_BYTES:,} bytes)", 413)
