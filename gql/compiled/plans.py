@@ -95,6 +95,6 @@ def plan_for(query: str, operation: str | None, variables: dict[str, Any] | None
     operation (the resolvers give that error); any other by its text and operation name.
     """
     if shape is not None and operation in (None, first_operation):
-        return ("shape", digest(shape.key.encode())), shape.values(variables), True
+        return ("shape", shape.key_digest), shape.values(variables), True
     return ("text", digest(query.encode()), operation), variables, False
 

@@ -17,6 +17,7 @@ enums and booleans choose the SQL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ from graphql import (
     ValueNode,
 )
 
+from ..caching import digest
+
 LITERAL = "\x00"  # a raw NUL cannot appear in a GraphQL document, so it marks a cut string
 
 
@@ -43,6 +46,11 @@ class Shape:
 
     key: str
     literals: tuple[str, ...]
+
+    @functools.cached_property
+    def key_digest(self) -> bytes:
+        """What plans are stored under (``key`` can be long); made once per outline, not per request."""
+        return digest(self.key.encode())
 
     def values(self, variables: dict[str, object] | None) -> dict[str, object]:
         """Variables and literals together, as the compiled plan's binders read them."""

@@ -106,7 +106,7 @@ def _checked(data: Any, limits: Limits) -> Sent:
     for name, value in (("variables", variables), ("extensions", extensions)):
         if value is not None and not isinstance(value, dict):
             raise BadRequest(f"`{name}` must be a JSON object")
-        if nested_deeper_than(value, MAX_INPUT_DEPTH):
+        if value is not None and nested_deeper_than(value, MAX_INPUT_DEPTH):
             raise BadRequest(f"`{name}` nested too deeply ({MAX_INPUT_DEPTH} levels at most)")
     if operation is not None and not isinstance(operation, str):
         raise BadRequest("`operationName` must be a string")
