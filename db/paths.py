@@ -13,6 +13,8 @@ __all__ = ["PathError", "canonical_path", "event_path", "split_path"]
 #: every length of it (4.4 us for a long path, against 0.3).
 _PATH = re.compile(r"^/?(?:news/)?(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<slug>[^/]+)/?$")
 _SUFFIX = ".md"
+#: A path already in the one spelling we store (ASCII digits: ``\d`` takes any script's).
+_CANONICAL = re.compile(r"/news/([0-9]{4})/([0-9]{2})/([0-9]{2})/[^/#?]+\.md")
 
 
 def split_path(path: str) -> tuple[dt.date, str]:
@@ -40,8 +42,19 @@ def canonical_path(path: str) -> str:
     >>> canonical_path("news/2016/12/7/aleppo")
     '/news/2016/12/07/aleppo.md'
     """
+    found = _CANONICAL.fullmatch(path)  # how clients send what we gave them: checked, kept as it is
+    if found is not None and _is_date(*map(int, found.groups())):
+        return path
     day, slug = split_path(path)
     return event_path(day, slug)
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def event_path(day: dt.date, slug: str) -> str:
