@@ -52,6 +52,8 @@ document outlines      query text                         OUTLINE_CACHE, OUTLINE
 Strawberry's parser    query text                         PARSER_CACHE (ParserCache extension)
 Strawberry's           query text                         VALIDATION_CACHE (ValidationCache)
 validation
+negotiation            the Accept header                  ACCEPT_CACHE (functools.lru_cache)
+(web/negotiation.py)
 =====================  =================================  ====================================
 
 ``--no-response-cache`` turns off the first two; ``--no-compile`` the plans.

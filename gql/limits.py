@@ -40,7 +40,7 @@ GZIP_THREAD_BYTES = 128 * 1024  # longer answers are compressed off the event lo
 # -- caches (see ``gql/__init__.py`` for what each keeps)
 RESPONSE_CACHE_ENTRIES = 4096  # finished answers, per process
 RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
-REPLAY_ENTRIES = 4096  # recorded GET answers, per process
+REPLAY_ENTRIES = 4096  # recorded GET and POST answers, per process
 REPLAY_BYTES = 64 * 1024 * 1024
 OUTLINE_CACHE = 1024  # document outlines
 OUTLINE_BYTES = 16 * 1024 * 1024  # of their shapes and strings
@@ -49,6 +49,7 @@ PERSISTED_ENTRIES = 4096  # documents registered by Apollo's automatic persisted
 PERSISTED_BYTES = 16 * 1024 * 1024
 PARSER_CACHE = 1024  # Strawberry's parsed documents
 VALIDATION_CACHE = 1024  # Strawberry's validation results
+ACCEPT_CACHE = 256  # negotiated Accept headers: a client sends the same one every time
 
 
 @dataclass(frozen=True)

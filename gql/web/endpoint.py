@@ -50,16 +50,15 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = params.headers_of(scope)
-        replays, key = _replays(scope), None
-        if replays is not None:
-            key = await replay.key_of(scope, receive, headers)
-            entry = None if key is None else replays.get(key)
-            if entry is not None:
-                await replay.replay(entry, headers, send)
-                return
+        replays = _replays(scope)
+        key = None if replays is None else await replay.key_of(scope, receive, headers)
+        entry = None if replays is None or key is None else replays.get(key)
+        if entry is not None:
+            await replay.replay(entry, headers, send)
+            return
         response = await self.handle(Request(scope, receive), headers)
         response = await _encoded(response, headers.get(b"accept-encoding"))
-        if key is not None and replays is not None and scope.get(replay.REPLAYABLE):
+        if replays is not None and key is not None and scope.get(replay.REPLAYABLE):
             replays.put(key, replay.entry_of(response))
         await response(scope, receive, send)
 
@@ -69,7 +68,7 @@ class GraphQLEndpoint:
             return Response(status_code=204, headers={"Allow": ALLOW})
         if method not in ("GET", "HEAD", "POST"):
             return _error_response(JSON, 405, "only GET and POST are supported", {"Allow": ALLOW})
-        accept = _text(headers.get(b"accept"))
+        accept = params.text(headers, b"accept")
         if method in ("GET", "HEAD") and self.graphiql and wants_html(accept) and not _asks(request):
             return HTMLResponse(self.graphiql, headers={"Cache-Control": "no-cache"})
         media = choose(accept)
@@ -103,7 +102,7 @@ class GraphQLEndpoint:
         """A GET: an ETag from the file and the request, ``304`` for a matching ``If-None-Match``."""
         etag = f'"{etag_prefix}-{key.hex()}"'
         cached = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
-        if etag_matches(_text(headers.get(b"if-none-match")), etag):
+        if etag_matches(params.text(headers, b"if-none-match"), etag):
             return Response(status_code=304, headers=cached)
         answer = await executor.execute(graphql_request, key)
         response = _response(answer, media)
@@ -147,7 +146,7 @@ def _asks(request: Request) -> bool:
 def _replays(scope: Scope) -> ReplayCache | None:
     """The replayed answers of the request's file; none while it is refused, or when it keeps none."""
     state = state_of(scope)
-    return None if state.refused or not state.archive.replay.max_entries else state.archive.replay
+    return None if state.refused else state.archive.replay
 
 
 def _offer(scope: Scope, answer: Answer) -> None:
@@ -163,10 +162,6 @@ def _refused(exc: DocumentError) -> Answer:
 
 def _content_type(media: str) -> str:
     return f"{media}; charset=utf-8"
-
-
-def _text(value: bytes | None) -> str | None:
-    return None if value is None else value.decode("latin-1")
 
 
 async def _encoded(response: Response, accept_encoding: bytes | None) -> Response:

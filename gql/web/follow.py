@@ -54,7 +54,7 @@ class ServedFile:
 
     def __init__(self, reader: Reader, executor: Executor, *, replays: bool = True) -> None:
         self.reader, self.executor = reader, executor
-        self.replay: ReplayCache = replay_cache(REPLAY_ENTRIES if replays else 0, REPLAY_BYTES)
+        self.replay: ReplayCache | None = replay_cache(REPLAY_ENTRIES, REPLAY_BYTES) if replays else None
         self.etag_prefix = etag_prefix(reader.meta)
         self.meta = {key: int(value) if value.isdigit() else value for key, value in reader.meta.items()}
         self._users = 0

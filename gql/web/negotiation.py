@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from ..limits import ACCEPT_CACHE
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 HTML = "text/html"
@@ -28,10 +30,6 @@ def _accepted(header: str) -> list[tuple[str, float, int]]:
         if media:
             items.append((media.lower(), quality, index))
     return items
-
-
-#: Distinct ``Accept`` headers whose answers are kept: a client sends the same one every time.
-ACCEPT_CACHE = 256
 
 
 @lru_cache(maxsize=ACCEPT_CACHE)

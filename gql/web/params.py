@@ -49,6 +49,12 @@ def headers_of(scope: Scope) -> Headers:
 _HEADERS = "newsgql.headers"  # where ``headers_of`` keeps them in the ASGI scope
 
 
+def text(headers: Headers, name: bytes) -> str | None:
+    """A header's value as text (HTTP's latin-1), None when it was not sent."""
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
 async def read(request: Request, headers: Headers, limits: Limits) -> Sent | list[Sent | BadRequest]:
     """The request's parameters; BadRequest (with its HTTP status) when they are malformed.
 

@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..caching import LruCache, digest, etag_matches
 from ..errors import BadRequest
-from .params import Headers, body_of
+from .params import Headers, body_of, text
 
 Key = bytes  # a digest of the method, the query string or body, and the headers that change the answer
 Entry = tuple[bytes | None, tuple[tuple[bytes, bytes], ...], bytes]  # ETag (GETs), headers, body
@@ -67,8 +67,7 @@ def entry_of(response: Response) -> Entry:
 async def replay(entry: Entry, headers: Headers, send: Send) -> None:
     """Send a kept answer again, or ``304`` when a GET's ``If-None-Match`` names its ETag."""
     etag, response_headers, body = entry
-    if etag is not None and etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"),
-                                         etag.decode("latin-1")):
+    if etag is not None and etag_matches(text(headers, b"if-none-match"), etag.decode("latin-1")):
         kept = [(k, v) for k, v in response_headers if k in (b"etag", b"cache-control", b"vary")]
         await send({"type": "http.response.start", "status": 304, "headers": kept})
         await send({"type": "http.response.body", "body": b""})
