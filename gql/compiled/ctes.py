@@ -20,22 +20,21 @@ class Ctes:
         self.sets: list[str] = []
         self.levels: list[str] = []
 
-    def rows(self, columns: str, sql: str, *, stored: bool = True) -> str:
-        """A CTE ``(columns)`` of the rows of ``sql``, MATERIALIZED unless ``stored`` is False (for
-        a set cheaper to find again at each use than to store); returns its name."""
+    def rows(self, columns: str, sql: str) -> str:
+        """A stored (MATERIALIZED) CTE ``(columns)`` of the rows of ``sql``; returns its name."""
         name = f"i{len(self.sets) + 1}"
-        self.sets.append(f"{name}({columns}) AS {'' if stored else 'NOT '}MATERIALIZED ({sql})")
+        self.sets.append(f"{name}({columns}) AS MATERIALIZED ({sql})")
         return name
 
-    def ids(self, sql: str, *, stored: bool = True) -> str:
-        """A CTE of the event ids some level needs; returns its name."""
-        return self.rows("id", sql, stored=stored)
+    def ids(self, sql: str) -> str:
+        """A stored CTE of the event ids some level needs; returns its name."""
+        return self.rows("id", sql)
 
-    def level(self, ids: str | None, value: str) -> str:
-        """A CTE ``(id, v)``: the JSON ``value`` of each event ``e`` whose id is in ``ids``; of any
-        event when ``ids`` is None, for a parent that reads it by id (a link's ``target_id``)."""
-        name = f"j{ids[1:] if ids else 0}_{len(self.levels) + 1}"
-        among = f" WHERE e.id IN (SELECT id FROM {ids})" if ids else ""
+    def level(self, where: str | None, value: str) -> str:
+        """A CTE ``(id, v)``: the JSON ``value`` of each event ``e`` that ``where`` holds for; of any
+        event when ``where`` is None, for a parent that reads it by id (a link's ``target_id``)."""
+        name = f"j{len(self.levels) + 1}"
+        among = f" WHERE {where}" if where else ""
         self.levels.append(f"{name}(id, v) AS NOT MATERIALIZED (SELECT e.id, {value} FROM events e{among})")
         return name
 

@@ -41,10 +41,10 @@ class Builder:
     guards: list[str] = field(default_factory=list)
 
 
-def level(b: Builder, node: FieldNode, ids: str | None) -> str:
-    """A CTE ``(id, v)`` of the selection ``node`` for every event in the id set ``ids`` (None: for
-    any event, read by its parent one id at a time)."""
-    return b.ctes.level(ids, event(b, node, "e"))
+def level(b: Builder, node: FieldNode, where: str | None) -> str:
+    """A CTE ``(id, v)`` of the selection ``node`` for every event ``e`` that ``where`` holds for
+    (None: for any event, read by its parent one id at a time)."""
+    return b.ctes.level(where, event(b, node, "e"))
 
 
 def event(b: Builder, node: FieldNode, alias: str) -> str:

@@ -43,9 +43,8 @@ def root(b: Builder, node: FieldNode, counts: dict[str, int]) -> str:
     arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
     if name == "event" and set(arguments) == {"path"}:
         path = b.params.argument(arguments["path"], binding.path)
-        # one row by a unique index: looked up again where it is read rather than stored
-        by_path = f"SELECT e.id FROM events e WHERE {sql.BY_PATH.format(p=path)}"
-        found = level(b, node, b.ctes.ids(by_path, stored=False))
+        # one row by a unique index, looked up where it is read: no set of ids to store and join
+        found = level(b, node, sql.BY_PATH.format(p=path))
         return f"json((SELECT v FROM {found}))"
     if name == "events" and set(arguments) <= EVENTS_ARGUMENTS:
         return events(b, node, arguments, counts)
