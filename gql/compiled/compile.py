@@ -9,12 +9,15 @@ links, related events, recursively), fragments inlined and fields merged as Grap
 not compiled: Unsupported says why, the Strawberry resolvers answer it, and the tests compare
 both paths byte for byte.
 
-No user text enters the SQL: field names are matched against fixed fragments, and response
-keys (aliases) and argument values are bound parameters (``params``).
+No user text enters the SQL as written: field names are matched against fixed fragments,
+argument values are bound parameters (``binding``), and response keys (aliases) are GraphQL names,
+checked to be so again before they are written as string literals (``binding.literal``).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,10 +40,21 @@ class Plan:
     sql: str
     binders: list[Callable[[dict[str, Any]], Any]]
 
+    @functools.cached_property
+    def used(self) -> int:
+        """How many parameters SQLite is given: its count is the highest ``?N`` in the statement,
+        and a parameter the statement does not read (``pageInfo`` not asked for) may come last."""
+        return max(map(int, _PLACEHOLDER.findall(self.sql)), default=0)
+
     def bind(self, variables: dict[str, Any] | None) -> list[Any]:
-        """Parameter values for one request; Unsupported when the resolvers must answer."""
+        """Parameter values for one request; Unsupported when the resolvers must answer. Every
+        binder runs, used or not: each checks its value as the resolvers would."""
         values = variables or {}
-        return [binder(values) for binder in self.binders]
+        return [binder(values) for binder in self.binders][:self.used]
+
+
+#: A parameter in a statement: ours are ``?N``, and no literal written into one holds a ``?``.
+_PLACEHOLDER = re.compile(r"\?(\d+)")
 
 
 def compile_operation(document: DocumentNode, operation_name: str | None, counts: dict[str, int],

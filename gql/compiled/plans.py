@@ -57,7 +57,7 @@ class PlanCache:
             slots = {id(node): literal_name(index) for index, node in enumerate(string_arguments(document))}
             plan = compile_operation(document, operation, self.counts, slots if shaped else None)
             # SQLite must accept it: very deep nesting overflows its parser
-            self.reader.explain(plan.sql, [None] * len(plan.binders))
+            self.reader.explain(plan.sql, [None] * plan.used)
         except (Unsupported, sqlite3.OperationalError):
             plan = None
         except Exception:

@@ -13,6 +13,7 @@ import pytest
 from graphql import parse
 
 from gql import cursors
+from gql.compiled.binding import literal
 from gql.compiled.compile import Plan, compile_operation
 from gql.errors import Unsupported
 from gql.limits import MAX_FILTER_CONTEXTS, MAX_PAGE, MAX_SEARCH_CHARS
@@ -175,15 +176,31 @@ def test_bound_values(conn: sqlite3.Connection) -> None:
     plan = compiled("query($n: Int, $a: String, $d: Date) { events(first: $n, after: $a, "
                     'filter: {dateFrom: $d, domain: "WWW.BBC.com"}) { totalCount } }')
     values = plan.bind({"n": 3, "a": sample_cursor(77), "d": "2015-09-03"})
-    assert values[1:5] == [3, sample_paths()[76], "2015-09-03", "bbc.com"]  # after the response key, in ?N order
-    assert plan.bind({"d": "2015-09-03"})[1:3] == [20, None]  # the default page, from the start
+    assert values[:4] == [3, sample_paths()[76], "2015-09-03", "bbc.com"]  # in ?N order (the key is written in)
+    assert plan.bind({"d": "2015-09-03"})[:2] == [20, None]  # the default page, from the start
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("title", "'title'"), ("_a1", "'_a1'"), (100000, "100000"), (-3, "-3"),
+    ("it's", None), ("a b", None), ("1a", None), ("", None), ("é", None), ("a\n", None), (True, None), (1.5, None),
+])
+def test_only_names_and_integers_are_written_into_the_statement(value: object, written: str | None) -> None:
+    assert literal(value) == written  # None: bound as a parameter
+
+
+def test_response_keys_are_written_in_and_values_bound(conn: sqlite3.Connection) -> None:
+    plan = compiled('query($p: String!) { hit: event(path: $p) { t: title } }')
+    assert "json_object('hit', " in plan.sql and "json_object('t', e.title)" in plan.sql
+    assert plan.bind({"p": sample_paths()[3]}) == [sample_paths()[3]]
+    assert run(conn, 'query($p: String!) { hit: event(path: $p) { t: title } }', {"p": sample_paths()[3]}) == {
+        "hit": {"t": scalar(conn, "SELECT title FROM events WHERE path = ?", (sample_paths()[3],))}}
 
 
 def test_a_variable_default_is_bound_and_an_explicit_null_is_not_replaced() -> None:
-    plan = compiled("query($n: Int = 7) { events(first: $n) { totalCount } }")
-    assert plan.bind({})[1] == 7
-    assert plan.bind({"n": 3})[1] == 3
-    assert plan.bind({"n": None})[1] == 20  # null: first omitted, the default page
+    plan = compiled("query($n: Int = 7) { events(first: $n) { edges { cursor } } }")
+    assert plan.bind({})[0] == 7
+    assert plan.bind({"n": 3})[0] == 3
+    assert plan.bind({"n": None})[0] == 20  # null: first omitted, the default page
 
 
 # -- what compiles runs --------------------------------------------------------------------------
@@ -288,4 +305,5 @@ def test_keys_aliases_and_typenames(conn: sqlite3.Connection) -> None:
 def test_a_plan_without_ctes_starts_with_its_object() -> None:
     plan = compiled("{ timeline { count } }")
     assert plan.sql.startswith(COMPILED_SELECT)
-    assert plan.bind(None) == ["timeline", "count"]
+    assert plan.bind(None) == []  # its keys are names, written in: nothing to bind
+    assert "json_object('timeline', json((SELECT json_group_array(json_object('count', " in plan.sql
