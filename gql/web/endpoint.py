@@ -10,28 +10,26 @@ anything. What to answer is the executor's (``gql.execute``) of the file the req
 
 from __future__ import annotations
 
-import asyncio
-import gzip
 import time
 
-from starlette.datastructures import MutableHeaders
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
 
 from ..caching import etag_matches
 from ..errors import BAD_REQUEST, DATABASE_UNAVAILABLE, BadRequest, DocumentError
 from ..execute import Answer, Executor, GraphQLRequest, error_body
-from ..limits import DEFAULT_MAX_AGE, GZIP_LEVEL, GZIP_MIN_BYTES, GZIP_THREAD_BYTES, Limits
+from ..limits import DEFAULT_MAX_AGE, Limits
 from . import params, replay
 from .documents import Documents
 from .follow import state_of
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
 from .replay import ReplayCache
+from .reply import Reply, empty, encoded, reply
 
 PATH = "/graphql"
 ALLOW = "GET, POST"  # and HEAD, as GET; OPTIONS is answered with this list
 NO_STORE = {"Cache-Control": "no-store"}
+HTML = "text/html; charset=utf-8"
 
 
 class GraphQLEndpoint:
@@ -56,64 +54,58 @@ class GraphQLEndpoint:
         if entry is not None:
             await replay.replay(entry, headers, send)
             return
-        response = await self.handle(Request(scope, receive), headers)
-        response = await _encoded(response, headers.get(b"accept-encoding"))
+        sent = await encoded(await self.handle(scope, receive, headers), headers.get(b"accept-encoding"))
         if replays is not None and key is not None and scope.get(replay.REPLAYABLE):
-            replays.put(key, replay.entry_of(response))
-        await response(scope, receive, send)
+            replays.put(key, replay.entry_of(sent))
+        await sent.send(send)
 
-    async def handle(self, request: Request, headers: params.Headers) -> Response:
-        method = request.method
+    async def handle(self, scope: Scope, receive: Receive, headers: params.Headers) -> Reply:
+        method = scope["method"]
         if method == "OPTIONS":  # what CORS preflights are not: the middleware answers those
-            return Response(status_code=204, headers={"Allow": ALLOW})
+            return empty(204, {"Allow": ALLOW})
         if method not in ("GET", "HEAD", "POST"):
-            return _error_response(JSON, 405, "only GET and POST are supported", {"Allow": ALLOW})
+            return _error_reply(JSON, 405, "only GET and POST are supported", {"Allow": ALLOW})
         accept = params.text(headers, b"accept")
-        if method in ("GET", "HEAD") and self.graphiql and wants_html(accept) and not _asks(request):
-            return HTMLResponse(self.graphiql, headers={"Cache-Control": "no-cache"})
+        if method in ("GET", "HEAD") and self.graphiql and wants_html(accept) and not _asks(scope):
+            return reply(200, self.graphiql, HTML, {"Cache-Control": "no-cache"})
         media = choose(accept)
         if media is None:
-            return _error_response(JSON, 406, f"cannot answer with any of: {accept}; "
-                                   f"accepted are {GRAPHQL_RESPONSE} and {JSON}")
-        state = state_of(request.scope)
+            return _error_reply(JSON, 406, f"cannot answer with any of: {accept}; "
+                                f"accepted are {GRAPHQL_RESPONSE} and {JSON}")
+        state = state_of(scope)
         if state.refused:
-            return _error_response(media, 503, str(state.problem), NO_STORE, DATABASE_UNAVAILABLE)
+            return _error_reply(media, 503, str(state.problem), NO_STORE, DATABASE_UNAVAILABLE)
         executor, etag_prefix = state.archive.executor, state.archive.etag_prefix
         try:
-            sent = await params.read(request, headers, self.limits)
+            sent = await params.read(scope, receive, headers, self.limits)
             if isinstance(sent, list):
                 return await self._batch(executor, sent, media)
             graphql_request = self.documents.resolve(sent)
         except BadRequest as exc:
-            return _error_response(media, exc.status, exc.message, {**exc.headers, **NO_STORE})
+            return _error_reply(media, exc.status, exc.message, {**exc.headers, **NO_STORE})
         except DocumentError as exc:  # never cached: a hash not found now may be known next time
-            refused = _response(_refused(exc), media)
-            refused.headers.update(NO_STORE)
-            return refused
+            return _reply(_refused(exc), media, NO_STORE)
         key = graphql_request.key(media)
         if method == "POST":
             answer = await executor.execute(graphql_request, key)
-            _offer(request.scope, answer)
-            return _response(answer, media)
-        return await self._get(request, headers, executor, etag_prefix, graphql_request, key, media)
+            _offer(scope, answer)
+            return _reply(answer, media)
+        return await self._get(scope, headers, executor, etag_prefix, graphql_request, key, media)
 
-    async def _get(self, request: Request, headers: params.Headers, executor: Executor, etag_prefix: str,
-                   graphql_request: GraphQLRequest, key: bytes, media: str) -> Response:
+    async def _get(self, scope: Scope, headers: params.Headers, executor: Executor, etag_prefix: str,
+                   graphql_request: GraphQLRequest, key: bytes, media: str) -> Reply:
         """A GET: an ETag from the file and the request, ``304`` for a matching ``If-None-Match``."""
         etag = f'"{etag_prefix}-{key.hex()}"'
         cached = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
         if etag_matches(params.text(headers, b"if-none-match"), etag):
-            return Response(status_code=304, headers=cached)
+            return empty(304, cached)
         answer = await executor.execute(graphql_request, key)
-        response = _response(answer, media)
-        if answer.cacheable:
-            response.headers.update(cached)
-            _offer(request.scope, answer)
-        else:
-            response.headers.update(NO_STORE)
-        return response
+        if not answer.cacheable:
+            return _reply(answer, media, NO_STORE)
+        _offer(scope, answer)
+        return _reply(answer, media, cached)
 
-    async def _batch(self, executor: Executor, batch: list[params.Sent | BadRequest], media: str) -> Response:
+    async def _batch(self, executor: Executor, batch: list[params.Sent | BadRequest], media: str) -> Reply:
         """A JSON array of operations (Apollo's batch link): an array of their answers, in order,
         run one after another within ONE time limit. Always 200: each answer says how it went."""
         deadline = time.monotonic() + self.limits.time_limit
@@ -129,7 +121,7 @@ class GraphQLEndpoint:
                 bodies.append(_refused(exc).body)
             else:
                 bodies.append((await executor.execute(graphql_request, graphql_request.key(media), deadline)).body)
-        return Response(b"[" + b",".join(bodies) + b"]", media_type=_content_type(media))
+        return reply(200, b"[" + b",".join(bodies) + b"]", _content_type(media))
 
 
 def status(request_error: bool, media: str) -> int:
@@ -138,9 +130,10 @@ def status(request_error: bool, media: str) -> int:
     return 400 if request_error and media == GRAPHQL_RESPONSE else 200
 
 
-def _asks(request: Request) -> bool:
+def _asks(scope: Scope) -> bool:
     """Whether a GET carries an operation (a browser gets GraphiQL otherwise)."""
-    return any(name in request.query_params for name in ("query", "documentId", "doc_id", "extensions"))
+    sent = QueryParams(scope["query_string"])
+    return any(name in sent for name in ("query", "documentId", "doc_id", "extensions"))
 
 
 def _replays(scope: Scope) -> ReplayCache | None:
@@ -164,32 +157,11 @@ def _content_type(media: str) -> str:
     return f"{media}; charset=utf-8"
 
 
-async def _encoded(response: Response, accept_encoding: bytes | None) -> Response:
-    """``response`` gzipped if the client accepts gzip and the body is ``GZIP_MIN_BYTES`` or more
-    (a big one compressed off the event loop); ``Vary: Accept-Encoding`` on every answer that could
-    have been, as caches need."""
-    body = response.body
-    if len(body) < GZIP_MIN_BYTES or "content-encoding" in response.headers:
-        return response
-    headers: MutableHeaders = response.headers
-    headers.add_vary_header("Accept-Encoding")
-    if accept_encoding is None or b"gzip" not in accept_encoding.lower():
-        return response
-    if len(body) < GZIP_THREAD_BYTES:
-        response.body = gzip.compress(body, GZIP_LEVEL)
-    else:
-        response.body = await asyncio.to_thread(gzip.compress, body, GZIP_LEVEL)
-    headers["Content-Encoding"] = "gzip"
-    headers["Content-Length"] = str(len(response.body))
-    return response
+def _reply(answer: Answer, media: str, headers: dict[str, str] | None = None) -> Reply:
+    return reply(status(answer.request_error, media), answer.body, _content_type(media), headers)
 
 
-def _response(answer: Answer, media: str) -> Response:
-    return Response(answer.body, status_code=status(answer.request_error, media), media_type=_content_type(media))
-
-
-def _error_response(media: str, status_code: int, message: str, headers: dict[str, str] | None = None,
-                    code: str = BAD_REQUEST) -> Response:
+def _error_reply(media: str, status_code: int, message: str, headers: dict[str, str] | None = None,
+                 code: str = BAD_REQUEST) -> Reply:
     """An HTTP-level refusal (405, 406, 413, 415, a malformed request, 503) as a GraphQL error object."""
-    return Response(error_body(message, code), status_code=status_code, media_type=_content_type(media),
-                    headers=headers)
+    return reply(status_code, error_body(message, code), _content_type(media), headers)

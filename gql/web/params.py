@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.requests import ClientDisconnect, Request
+from starlette.datastructures import QueryParams
+from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope
 
 from ..arguments import nested_deeper_than
@@ -55,13 +56,13 @@ def text(headers: Headers, name: bytes) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
-async def read(request: Request, headers: Headers, limits: Limits) -> Sent | list[Sent | BadRequest]:
+async def read(scope: Scope, receive: Receive, headers: Headers, limits: Limits) -> Sent | list[Sent | BadRequest]:
     """The request's parameters; BadRequest (with its HTTP status) when they are malformed.
 
     In a batch each operation is checked alone: a malformed one is its BadRequest, in its place.
     """
-    if request.method != "POST":
-        args = request.query_params
+    if scope["method"] != "POST":
+        args = QueryParams(scope["query_string"])
         return _checked({
             "query": args.get("query"), "operationName": args.get("operationName"),
             "documentId": args.get("documentId", args.get("doc_id")),
@@ -72,7 +73,7 @@ async def read(request: Request, headers: Headers, limits: Limits) -> Sent | lis
     if content_type != JSON:
         raise BadRequest(f"POST needs Content-Type: {JSON}; got {content_type or 'none'!r}", 415, {"Accept-Post": JSON})
     try:
-        data = orjson.loads(await body_of(request.scope, request.receive, headers))
+        data = orjson.loads(await body_of(scope, receive, headers))
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}") from None
     if isinstance(data, list):

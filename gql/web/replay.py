@@ -16,12 +16,12 @@ HTTP caches never keep, are what most GraphQL clients send.
 from __future__ import annotations
 
 from starlette.requests import ClientDisconnect
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..caching import LruCache, digest, etag_matches
 from ..errors import BadRequest
 from .params import Headers, body_of, text
+from .reply import Reply
 
 Key = bytes  # a digest of the method, the query string or body, and the headers that change the answer
 Entry = tuple[bytes | None, tuple[tuple[bytes, bytes], ...], bytes]  # ETag (GETs), headers, body
@@ -58,10 +58,9 @@ async def key_of(scope: Scope, receive: Receive, headers: Headers) -> Key | None
     return digest(b"\n".join((headers.get(b"accept", b""), headers.get(b"accept-encoding", b""), sent)))
 
 
-def entry_of(response: Response) -> Entry:
+def entry_of(sent: Reply) -> Entry:
     """What is kept of an answer: its ETag, headers and body, as sent."""
-    headers = tuple(response.raw_headers)
-    return dict(headers).get(b"etag"), headers, bytes(response.body)
+    return sent.header(b"etag"), tuple(sent.headers), sent.body
 
 
 async def replay(entry: Entry, headers: Headers, send: Send) -> None:
@@ -69,8 +68,6 @@ async def replay(entry: Entry, headers: Headers, send: Send) -> None:
     etag, response_headers, body = entry
     if etag is not None and etag_matches(text(headers, b"if-none-match"), etag.decode("latin-1")):
         kept = [(k, v) for k, v in response_headers if k in (b"etag", b"cache-control", b"vary")]
-        await send({"type": "http.response.start", "status": 304, "headers": kept})
-        await send({"type": "http.response.body", "body": b""})
+        await Reply(304, kept).send(send)
     else:
-        await send({"type": "http.response.start", "status": 200, "headers": list(response_headers)})
-        await send({"type": "http.response.body", "body": body})
+        await Reply(200, list(response_headers), body).send(send)

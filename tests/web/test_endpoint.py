@@ -150,7 +150,7 @@ async def test_gzip(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) 
     assert got.headers["content-encoding"] == "gzip"
     assert [v.strip() for v in got.headers["vary"].split(",")] == ["Accept", "Accept-Encoding"]
     # a long answer is compressed off the event loop, to the same bytes
-    monkeypatch.setattr("gql.web.endpoint.GZIP_THREAD_BYTES", 0)
+    monkeypatch.setattr("gql.web.reply.GZIP_THREAD_BYTES", 0)
     threaded, sent_again = await _raw(client, big, "gzip")
     assert threaded.headers["content-encoding"] == "gzip" and gzip.decompress(sent_again) == identity
     # the other routes are gzipped by the middleware, as before
