@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import strawberry
@@ -37,8 +36,7 @@ SEVERAL_OPERATIONS = "The document has several operations: give `operationName`.
 TIMEOUT_BODY = orjson.dumps({"errors": [{"message": TIMEOUT_MESSAGE, "extensions": {"code": TIMEOUT}}], "data": None})
 
 
-@dataclass(frozen=True)
-class GraphQLRequest:
+class GraphQLRequest(NamedTuple):
     """The GraphQL-over-HTTP request parameters."""
 
     query: str
@@ -54,8 +52,7 @@ class GraphQLRequest:
                                    option=orjson.OPT_SORT_KEYS))
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     body: bytes
     request_error: bool = False
     cacheable: bool = False

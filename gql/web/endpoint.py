@@ -21,9 +21,8 @@ from ..execute import Answer, Executor, GraphQLRequest, error_body
 from ..limits import DEFAULT_MAX_AGE, Limits
 from . import params, replay
 from .documents import Documents
-from .follow import state_of
+from .follow import State, state_of
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
-from .replay import ReplayCache
 from .reply import Reply, empty, encoded, reply
 
 PATH = "/graphql"
@@ -47,19 +46,19 @@ class GraphQLEndpoint:
         self.documents = documents or Documents()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = params.headers_of(scope)
-        replays = _replays(scope)
+        headers, state = params.headers_of(scope), state_of(scope)
+        replays = None if state.refused else state.archive.replay  # a file refused keeps none
         key = None if replays is None else await replay.key_of(scope, receive, headers)
         entry = None if replays is None or key is None else replays.get(key)
         if entry is not None:
             await replay.replay(entry, headers, send)
             return
-        sent = await encoded(await self.handle(scope, receive, headers), headers.get(b"accept-encoding"))
+        sent = await encoded(await self.handle(scope, receive, headers, state), headers.get(b"accept-encoding"))
         if replays is not None and key is not None and scope.get(replay.REPLAYABLE):
             replays.put(key, replay.entry_of(sent))
         await sent.send(send)
 
-    async def handle(self, scope: Scope, receive: Receive, headers: params.Headers) -> Reply:
+    async def handle(self, scope: Scope, receive: Receive, headers: params.Headers, state: State) -> Reply:
         method = scope["method"]
         if method == "OPTIONS":  # what CORS preflights are not: the middleware answers those
             return empty(204, {"Allow": ALLOW})
@@ -72,7 +71,6 @@ class GraphQLEndpoint:
         if media is None:
             return _error_reply(JSON, 406, f"cannot answer with any of: {accept}; "
                                 f"accepted are {GRAPHQL_RESPONSE} and {JSON}")
-        state = state_of(scope)
         if state.refused:
             return _error_reply(media, 503, str(state.problem), NO_STORE, DATABASE_UNAVAILABLE)
         executor, etag_prefix = state.archive.executor, state.archive.etag_prefix
@@ -134,12 +132,6 @@ def _asks(scope: Scope) -> bool:
     """Whether a GET carries an operation (a browser gets GraphiQL otherwise)."""
     sent = QueryParams(scope["query_string"])
     return any(name in sent for name in ("query", "documentId", "doc_id", "extensions"))
-
-
-def _replays(scope: Scope) -> ReplayCache | None:
-    """The replayed answers of the request's file; none while it is refused, or when it keeps none."""
-    state = state_of(scope)
-    return None if state.refused else state.archive.replay
 
 
 def _offer(scope: Scope, answer: Answer) -> None:

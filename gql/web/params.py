@@ -7,8 +7,7 @@ and returns what the client sent (``Sent``): the document whole, or only its has
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from starlette.datastructures import QueryParams
@@ -21,8 +20,7 @@ from ..limits import MAX_BATCH, MAX_BODY_BYTES, MAX_INPUT_DEPTH, Limits
 from .negotiation import JSON
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(NamedTuple):
     """What one operation of a request sent: ``query`` may be missing when a document id or an
     Apollo persisted-query hash (in ``extensions``) stands for it."""
 
