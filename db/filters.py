@@ -49,22 +49,38 @@ def domain_key(domain: str) -> str:
     return domain.lower().removeprefix("www.")
 
 
+def _among(members: str) -> str:
+    """The condition that an event ``e`` is among ``members`` (a SELECT of event ids)."""
+    return f"e.id IN ({members})"
+
+
 @dataclass(frozen=True)
 class Filter:
     """One way to narrow a list of events: datasette's one-object-per-filter, for GraphQL.
 
     ``name`` is its ``EventFilter`` field, ``condition`` a condition on events ``e`` with ``{p}``
-    where the value goes (possibly more than once), ``normalize`` what a text value becomes.
+    where the value goes (possibly more than once), ``normalize`` what a text value becomes. A
+    filter that is a list of event ids declares the list instead (``members``, a SELECT of ids with
+    ``{p}``), and its condition is ``e.id IN (<members>)``: that it is a list is then said where the
+    filter is declared, not only found in its SQL.
     """
 
     name: str
     kind: Kind
-    condition: str
+    condition: str = ""
     description: str | None = None
     normalize: Callable[[str], str] | None = None
     #: The same filter as a range of event ids, on ``{id}`` (an id begins with its day: ``db.ids``),
     #: where one is: what FTS5 can narrow its walk by, which it cannot by a column of ``events``.
     ids: str | None = None
+    #: The events the filter holds for as a list of their ids, with ``{p}``, where it is one.
+    members: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.members is None) == (not self.condition):
+            raise ValueError(f"{self.name}: a condition or a list of members, one of them")
+        if self.members is not None:
+            object.__setattr__(self, "condition", _among(self.members))
 
     def clause(self, placeholder: str) -> str:
         """The condition with ``placeholder`` (``?``, ``?3``) where the value goes."""
@@ -140,20 +156,20 @@ _ORDINAL = "CAST(julianday({p}) - 1721424.5 AS INTEGER)"
 
 #: The fields of ``EventFilter``, in the order the schema lists them; all given must hold (AND).
 FILTERS: tuple[Filter, ...] = (
-    Filter("text", Kind.WORDS, "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {p})",
-           "Has these words in its title, body or context names, read as `search` reads its query (the last "
-           "word may be the start of one)."),
+    Filter("text", Kind.WORDS, members="SELECT rowid FROM events_fts WHERE events_fts MATCH {p}",
+           description="Has these words in its title, body or context names, read as `search` reads its query "
+           "(the last word may be the start of one)."),
     Filter("dateFrom", Kind.DATE, "e.date >= {p}", "On or after this day.", ids=f"{{id}} >= ({_ORDINAL} << 32)"),
     Filter("dateTo", Kind.DATE, "e.date <= {p}", "On or before this day.", ids=f"{{id}} < (({_ORDINAL} + 1) << 32)"),
-    Filter("contextsAny", Kind.NAMES, f"e.id IN ({_NAMED})", "Has at least one."),
-    Filter("contextsAll", Kind.NAMES, f"e.id IN ({_NAMED} GROUP BY ec.event_id"
-           " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p})))", "Has every one."),
-    Filter("contextsNone", Kind.NAMES, f"e.id NOT IN ({_NAMED})", "Has none of these."),
+    Filter("contextsAny", Kind.NAMES, members=_NAMED, description="Has at least one."),
+    Filter("contextsAll", Kind.NAMES, members=f"{_NAMED} GROUP BY ec.event_id"
+           " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p}))", description="Has every one."),
+    Filter("contextsNone", Kind.NAMES, f"e.id NOT IN ({_NAMED})", "Has none of these."),  # not a list: its complement
     Filter("category", Kind.TEXT, "e.category = {p}"),
-    Filter("publisher", Kind.TEXT, "e.id IN (SELECT s.event_id FROM sources s WHERE s.name = {p})",
-           "A source name, e.g. `BBC`."),
-    Filter("domain", Kind.TEXT, "e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = {p})",
-           "A source host, e.g. `bbc.co.uk`.", domain_key),
+    Filter("publisher", Kind.TEXT, members="SELECT s.event_id FROM sources s WHERE s.name = {p}",
+           description="A source name, e.g. `BBC`."),
+    Filter("domain", Kind.TEXT, members="SELECT s.event_id FROM sources s WHERE s.domain = {p}",
+           description="A source host, e.g. `bbc.co.uk`.", normalize=domain_key),
     Filter("changedSince", Kind.TEXT, _CHANGED.format(known="b.fingerprint = {p}"),
            "Added or changed by a build after the last one with this corpus fingerprint (`builds`); "
            "every event when no build had it. What a mirror asks for to fetch only what is new."),
@@ -164,7 +180,8 @@ FILTERS: tuple[Filter, ...] = (
 FILTERS_BY_NAME = {item.name: item for item in FILTERS}
 
 #: The events of one context (``Context.events``, ``Context.timeline``): not an EventFilter field.
-IN_CONTEXT = Filter("context", Kind.ID, "e.id IN (SELECT event_id FROM event_contexts WHERE context_id = {p})")
+IN_CONTEXT = Filter("context", Kind.ID, members="SELECT event_id FROM event_contexts WHERE context_id = {p}")
+
 
 
 def either(conditions: Sequence[str]) -> str:
