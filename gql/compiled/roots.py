@@ -17,7 +17,7 @@ from graphql import (
 )
 
 from db import sql
-from db.filters import FILTERS_BY_NAME, either, neither
+from db.filters import EVERY, FILTERS_BY_NAME, Condition, either, every, neither
 
 from ..arguments import AND, EVENT_CURSOR, NOT, OR, RANK_CURSOR
 from ..errors import Unsupported
@@ -52,40 +52,41 @@ def root(b: Builder, node: FieldNode, counts: dict[str, int]) -> str:
     if name == "search" and "query" in arguments and set(arguments) <= SEARCH_ARGUMENTS:
         return search(b, node, arguments)
     if name == "timeline" and set(arguments) <= TIMELINE_ARGUMENTS:
-        return timeline(b, node, arguments.get("interval"), condition(b, arguments.get("filter")))
+        return timeline(b, node, arguments.get("interval"), condition(b, arguments.get("filter")).sql)
     if name == "__typename":
         return b.params.constant("Query")
     raise Unsupported(f"root field {name}")
 
 
-def condition(b: Builder, node: ValueNode | None) -> str:
-    """An ``EventFilter`` literal as a condition on ``e``; its values (or variables) are bound.
+def condition(b: Builder, node: ValueNode | None) -> Condition:
+    """An ``EventFilter`` literal as a condition on ``e`` (with its list of ids, when it is one, as
+    ``Criteria.condition`` gives it); its values (or variables) are bound.
 
     The SQL has one shape per document: a value that would change it (an empty list, a null)
     or be an error sends that request to the resolvers. ``and``, ``or`` and ``not`` compose as
     ``db.filters.Criteria`` composes them (the document's shape, checked by validation, fixes them).
     """
     if node is None or isinstance(node, NullValueNode):
-        return "1"
+        return EVERY
     if not isinstance(node, ObjectValueNode):
         raise Unsupported("filter from a variable")
-    clauses: list[str] = []
+    conditions: list[Condition] = []
     for item in node.fields:
         name, value = item.name.value, item.value
         if isinstance(value, NullValueNode) and name in (AND, OR, NOT):
             continue
         if name == AND:
-            clauses.extend(f"({condition(b, part)})" for part in _filters(value))
+            conditions.extend(condition(b, part).nested() for part in _filters(value))
         elif name == OR:
-            clauses.append(either([f"({condition(b, part)})" for part in _filters(value)]))
+            conditions.append(either([condition(b, part).nested() for part in _filters(value)]))
         elif name == NOT:
-            clauses.append(neither(f"({condition(b, value)})"))
+            conditions.append(neither(condition(b, value).nested()))
         else:
             found = FILTERS_BY_NAME.get(name)
             if found is None:
                 raise Unsupported(f"filter field {name}")
-            clauses.append(found.clause(b.params.argument(value, binding.filter_value(found))))
-    return " AND ".join(clauses) or "1"
+            conditions.append(found.where(b.params.argument(value, binding.filter_value(found))))
+    return every(conditions)
 
 
 def id_range(b: Builder, node: ValueNode | None, column: str) -> str:
@@ -137,8 +138,9 @@ def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts:
     size = b.params.argument(arguments.get("last" if backward else "first"),
                              binding.last if backward else binding.first)
     cursor = b.params.argument(arguments.get("before" if backward else "after"), binding.after_event)
-    where = condition(b, arguments.get("filter"))
-    total = b.params.constant(counts["events"]) if where == "1" else f"({sql.count_events(where)})"
+    filtered = condition(b, arguments.get("filter"))
+    where = filtered.sql
+    total = b.params.constant(counts["events"]) if where == "1" else f"({sql.count_events(filtered)})"
     return connection(b, node, Page(
         connection="EventConnection", edge="EventEdge",
         rows=lambda limit: sql.event_page("e.id", where, read, cursor, limit), columns="id",
@@ -164,7 +166,7 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
     backward = _backward(arguments)
     first = b.params.argument(arguments.get("last" if backward else "first"),
                               binding.last if backward else binding.first)
-    where = condition(b, arguments.get("filter"))
+    where = condition(b, arguments.get("filter")).sql
     ids = id_range(b, arguments.get("filter"), "f.rowid")
     later = "0"
     wanted = {chosen.name.value for edges in b.json.selected(node, "SearchConnection")
