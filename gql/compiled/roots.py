@@ -17,7 +17,7 @@ from graphql import (
 )
 
 from db import sql
-from db.filters import EVERY, FILTERS_BY_NAME, Condition, either, every, neither
+from db.filters import EVERY, FILTERS_BY_NAME, Condition, Filter, either, every, neither
 
 from ..arguments import AND, EVENT_CURSOR, NOT, OR, RANK_CURSOR
 from ..errors import Unsupported
@@ -66,17 +66,42 @@ def condition(b: Builder, node: ValueNode | None) -> Condition:
     or be an error sends that request to the resolvers. ``and``, ``or`` and ``not`` compose as
     ``db.filters.Criteria`` composes them (the document's shape, checked by validation, fixes them).
     """
+    return _walk(b, node)[0]
+
+
+def ranged(b: Builder, node: ValueNode | None, column: str) -> tuple[Condition, str]:
+    """``condition``, and what of it is a range of the rowid ``column``, as ``Criteria.id_range``
+    finds it: the filters with one (``Filter.ids``) at the top or inside ``and``; ``1`` when none.
+    Their values are bound again for it, after the condition's."""
+    where, ranges = _walk(b, node)
+    clauses = [str(declared.id_clause(column, b.params.argument(value, binding.filter_value(declared))))
+               for declared, value in ranges]
+    return where, " AND ".join(clauses) or "1"
+
+
+#: A filter given with a range of ids (``Filter.ids``) and the literal of its value.
+_Ranged = tuple[Filter, ValueNode]
+
+
+def _walk(b: Builder, node: ValueNode | None) -> tuple[Condition, list[_Ranged]]:
+    """One walk of an ``EventFilter`` literal: its condition (``condition``) and, in the order they
+    are given, the filters of it that hold as ranges of ids (``ranged``): those at the top or inside
+    ``and``, not under ``or`` or ``not``."""
     if node is None or isinstance(node, NullValueNode):
-        return EVERY
+        return EVERY, []
     if not isinstance(node, ObjectValueNode):
         raise Unsupported("filter from a variable")
     conditions: list[Condition] = []
+    ranges: list[_Ranged] = []
     for item in node.fields:
         name, value = item.name.value, item.value
         if isinstance(value, NullValueNode) and name in (AND, OR, NOT):
             continue
         if name == AND:
-            conditions.extend(condition(b, part).nested() for part in _filters(value))
+            for part in _filters(value):
+                inner, inner_ranges = _walk(b, part)
+                conditions.append(inner.nested())
+                ranges += inner_ranges
         elif name == OR:
             conditions.append(either([condition(b, part).nested() for part in _filters(value)]))
         elif name == NOT:
@@ -86,24 +111,9 @@ def condition(b: Builder, node: ValueNode | None) -> Condition:
             if found is None:
                 raise Unsupported(f"filter field {name}")
             conditions.append(found.where(b.params.argument(value, binding.filter_value(found))))
-    return every(conditions)
-
-
-def id_range(b: Builder, node: ValueNode | None, column: str) -> str:
-    """What of an ``EventFilter`` literal is a range of the rowid ``column``, as
-    ``Criteria.id_range`` finds it: the filters with one (``Filter.ids``) at the top or inside
-    ``and``; ``1`` when none. Their values are bound again for it."""
-    if not isinstance(node, ObjectValueNode):
-        return "1"
-    clauses: list[str] = []
-    for item in node.fields:
-        name, value = item.name.value, item.value
-        if name == AND and not isinstance(value, NullValueNode):
-            clauses += [inner for part in _filters(value) if (inner := id_range(b, part, column)) != "1"]
-        declared = FILTERS_BY_NAME.get(name)
-        if declared is not None and declared.ids:
-            clauses.append(str(declared.id_clause(column, b.params.argument(value, binding.filter_value(declared)))))
-    return " AND ".join(clauses) or "1"
+            if found.ids:
+                ranges.append((found, value))
+    return every(conditions), ranges
 
 
 def _filters(node: ValueNode) -> list[ValueNode]:
@@ -166,8 +176,8 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
     backward = _backward(arguments)
     first = b.params.argument(arguments.get("last" if backward else "first"),
                               binding.last if backward else binding.first)
-    where = condition(b, arguments.get("filter")).sql
-    ids = id_range(b, arguments.get("filter"), "f.rowid")
+    filtered, ids = ranged(b, arguments.get("filter"), "f.rowid")
+    where = filtered.sql
     later = "0"
     wanted = {chosen.name.value for edges in b.json.selected(node, "SearchConnection")
               if edges.name.value == "edges" for chosen in b.json.selected(edges, "SearchEdge")}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from graphql import parse
 
 from db.filters import FILTERS_BY_NAME
@@ -31,3 +33,14 @@ def test_a_list_of_contexts_is_counted_as_its_distinct_ids() -> None:
     for literal in ('{contextsAny: ["a"], category: "b"}', '{not: {contextsAny: ["a"]}}', '{contextsNone: ["a"]}'):
         plan = _plan(literal)
         assert "SELECT DISTINCT" not in plan and "(SELECT count(*) FROM events e WHERE " in plan, literal
+
+
+def test_a_search_walks_only_the_id_ranges_that_must_hold() -> None:
+    """The dates at the top and inside ``and`` narrow FTS5's walk of rowids, as ``Criteria.id_range``
+    has them; those under ``or`` or ``not`` do not (an event outside them may still be a hit)."""
+    literal = ('{dateFrom: "2015-01-01", and: [{dateTo: "2015-02-01"}], or: [{dateFrom: "2015-03-01"}],'
+               ' not: {dateTo: "2015-04-01"}}')
+    plan = compile_operation(parse(f'{{ search(query: "w", filter: {literal}) {{ totalCount }} }}'),
+                             None, {"events": 100}).sql
+    assert len(set(re.findall(r"f\.rowid >= \(CAST\(julianday\((\?\d+)\)", plan))) == 1
+    assert len(set(re.findall(r"f\.rowid < \(\(CAST\(julianday\((\?\d+)\)", plan))) == 1
