@@ -4,6 +4,10 @@ Each ``Filter`` is the whole of what a filter means: its ``EventFilter`` field n
 value it takes, its SQL condition and how the value binds to it. The GraphQL input type
 (``gql.schema.inputs``), the resolvers (``Criteria.where``, through ``db.read``) and the compiled
 path (``gql.compiled.roots``) all iterate ``FILTERS``: a new filter is one declaration here.
+
+Both compose the filters given into one ``Condition``: its SQL and, when it is one list of event
+ids (a filter declared as one, an ``or``), that list, which ``either`` unions and
+``sql.count_events`` counts as it is; neither reads a list back out of the SQL.
 """
 
 from __future__ import annotations
@@ -49,26 +53,65 @@ def domain_key(domain: str) -> str:
     return domain.lower().removeprefix("www.")
 
 
+def _among(members: str) -> str:
+    """The condition that an event ``e`` is among ``members`` (a SELECT of event ids)."""
+    return f"e.id IN ({members})"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition on events ``e`` as SQL, and, when it is one list of event ids (``e.id IN
+    (<members>)``: contexts, sources, words, an ``or``), that list: what ``either`` unions and
+    ``sql.count_events`` counts as it is, rather than looking each event up."""
+
+    sql: str
+    members: str | None = None
+
+    def nested(self) -> Condition:
+        """The condition in parentheses, to go inside another; the same list of ids."""
+        return Condition(f"({self.sql})", self.members)
+
+
+#: The condition every event holds.
+EVERY = Condition("1")
+
+
 @dataclass(frozen=True)
 class Filter:
     """One way to narrow a list of events: datasette's one-object-per-filter, for GraphQL.
 
     ``name`` is its ``EventFilter`` field, ``condition`` a condition on events ``e`` with ``{p}``
-    where the value goes (possibly more than once), ``normalize`` what a text value becomes.
+    where the value goes (possibly more than once), ``normalize`` what a text value becomes. A
+    filter that is a list of event ids declares the list instead (``members``, a SELECT of ids with
+    ``{p}``), and its condition is ``e.id IN (<members>)``: the list is then known as one where the
+    conditions compose (``either``, ``sql.count_events``), never read back from their text.
     """
 
     name: str
     kind: Kind
-    condition: str
+    condition: str = ""
     description: str | None = None
     normalize: Callable[[str], str] | None = None
     #: The same filter as a range of event ids, on ``{id}`` (an id begins with its day: ``db.ids``),
     #: where one is: what FTS5 can narrow its walk by, which it cannot by a column of ``events``.
     ids: str | None = None
+    #: The events the filter holds for as a list of their ids, with ``{p}``, where it is one.
+    members: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.members is None) == (not self.condition):
+            raise ValueError(f"{self.name}: a condition or a list of members, one of them")
+        if self.members is not None:
+            object.__setattr__(self, "condition", _among(self.members))
 
     def clause(self, placeholder: str) -> str:
         """The condition with ``placeholder`` (``?``, ``?3``) where the value goes."""
         return self.condition.format(p=placeholder)
+
+    def where(self, placeholder: str) -> Condition:
+        """The condition with ``placeholder`` where the value goes, and its list of ids if it is one."""
+        members = self.members.format(p=placeholder) if self.members is not None else None
+        return Condition(self.clause(placeholder), members)
 
     def id_clause(self, column: str, placeholder: str) -> str | None:
         """The range of ids of the rowid ``column`` the filter holds for, if it is one."""
@@ -140,20 +183,20 @@ _ORDINAL = "CAST(julianday({p}) - 1721424.5 AS INTEGER)"
 
 #: The fields of ``EventFilter``, in the order the schema lists them; all given must hold (AND).
 FILTERS: tuple[Filter, ...] = (
-    Filter("text", Kind.WORDS, "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {p})",
-           "Has these words in its title, body or context names, read as `search` reads its query (the last "
-           "word may be the start of one)."),
+    Filter("text", Kind.WORDS, members="SELECT rowid FROM events_fts WHERE events_fts MATCH {p}",
+           description="Has these words in its title, body or context names, read as `search` reads its query "
+           "(the last word may be the start of one)."),
     Filter("dateFrom", Kind.DATE, "e.date >= {p}", "On or after this day.", ids=f"{{id}} >= ({_ORDINAL} << 32)"),
     Filter("dateTo", Kind.DATE, "e.date <= {p}", "On or before this day.", ids=f"{{id}} < (({_ORDINAL} + 1) << 32)"),
-    Filter("contextsAny", Kind.NAMES, f"e.id IN ({_NAMED})", "Has at least one."),
-    Filter("contextsAll", Kind.NAMES, f"e.id IN ({_NAMED} GROUP BY ec.event_id"
-           " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p})))", "Has every one."),
-    Filter("contextsNone", Kind.NAMES, f"e.id NOT IN ({_NAMED})", "Has none of these."),
+    Filter("contextsAny", Kind.NAMES, members=_NAMED, description="Has at least one."),
+    Filter("contextsAll", Kind.NAMES, members=f"{_NAMED} GROUP BY ec.event_id"
+           " HAVING count(*) = (SELECT count(DISTINCT value) FROM json_each({p}))", description="Has every one."),
+    Filter("contextsNone", Kind.NAMES, f"e.id NOT IN ({_NAMED})", "Has none of these."),  # not a list: its complement
     Filter("category", Kind.TEXT, "e.category = {p}"),
-    Filter("publisher", Kind.TEXT, "e.id IN (SELECT s.event_id FROM sources s WHERE s.name = {p})",
-           "A source name, e.g. `BBC`."),
-    Filter("domain", Kind.TEXT, "e.id IN (SELECT s.event_id FROM sources s WHERE s.domain = {p})",
-           "A source host, e.g. `bbc.co.uk`.", domain_key),
+    Filter("publisher", Kind.TEXT, members="SELECT s.event_id FROM sources s WHERE s.name = {p}",
+           description="A source name, e.g. `BBC`."),
+    Filter("domain", Kind.TEXT, members="SELECT s.event_id FROM sources s WHERE s.domain = {p}",
+           description="A source host, e.g. `bbc.co.uk`.", normalize=domain_key),
     Filter("changedSince", Kind.TEXT, _CHANGED.format(known="b.fingerprint = {p}"),
            "Added or changed by a build after the last one with this corpus fingerprint (`builds`); "
            "every event when no build had it. What a mirror asks for to fetch only what is new."),
@@ -164,61 +207,35 @@ FILTERS: tuple[Filter, ...] = (
 FILTERS_BY_NAME = {item.name: item for item in FILTERS}
 
 #: The events of one context (``Context.events``, ``Context.timeline``): not an EventFilter field.
-IN_CONTEXT = Filter("context", Kind.ID, "e.id IN (SELECT event_id FROM event_contexts WHERE context_id = {p})")
+IN_CONTEXT = Filter("context", Kind.ID, members="SELECT event_id FROM event_contexts WHERE context_id = {p}")
 
 
-def either(conditions: Sequence[str]) -> str:
+def every(conditions: Sequence[Condition]) -> Condition:
+    """Events holding all of ``conditions`` (none: every event); one condition is itself, its list
+    of ids included."""
+    if len(conditions) == 1:
+        return conditions[0]
+    return Condition(" AND ".join(item.sql for item in conditions) or EVERY.sql)
+
+
+def either(conditions: Sequence[Condition]) -> Condition:
     """Events holding at least one of ``conditions`` (none: no event), as one list of ids: a page
     walks it in id order from the cursor, where SQLite's OR optimisation would gather every match
     of every branch and sort them. Parameters go in the order the conditions are given.
 
-    A condition that is a list of ids already (``e.id IN (SELECT ...)``: contexts, sources, words)
+    A condition that is a list of ids already (``Condition.members``: contexts, sources, words)
     is that list in the union, not each of its events looked up to hold it (two contexts of ~900
     events each at 10^5: 6.5 -> 2.6 ms); ids no event has never pass the ``e.id IN`` around it."""
     if not conditions:
-        return "0"
-    arms = (members(item) or f"SELECT e.id FROM events e WHERE {item}" for item in conditions)
-    return "e.id IN (" + " UNION ".join(arms) + ")"
+        return Condition("0")
+    members = " UNION ".join(item.members or f"SELECT e.id FROM events e WHERE {item.sql}" for item in conditions)
+    return Condition(_among(members), members)
 
 
-_MEMBERS = "e.id IN ("
-
-
-def members(condition: str) -> str | None:
-    """The list a condition ``e.id IN (<list>)`` (possibly in parentheses) holds events of, else None.
-
-    The conditions are our declarations' (``FILTERS``), placeholders for every value, so a
-    parenthesis in quotes is the only one that does not nest; quotes are skipped."""
-    while condition.startswith("(") and _closing(condition, 0) == len(condition) - 1:
-        condition = condition[1:-1]
-    if not condition.startswith(_MEMBERS):
-        return None
-    opened = len(_MEMBERS) - 1
-    return condition[opened + 1:-1] if _closing(condition, opened) == len(condition) - 1 else None
-
-
-def _closing(text: str, opened: int) -> int | None:
-    """Where the parenthesis at ``opened`` closes (None: never)."""
-    depth, quoted = 0, False
-    for index in range(opened, len(text)):
-        char = text[index]
-        if char == "'":
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
-
-
-def neither(condition: str) -> str:
+def neither(condition: Condition) -> Condition:
     """Events ``condition`` does not hold for. NOT of an unknown (a NULL category compared) is
     unknown; an event the condition does not hold for is one this holds for."""
-    return f"NOT coalesce({condition}, 0)"
+    return Condition(f"NOT coalesce({condition.sql}, 0)")
 
 
 @dataclass(frozen=True)
@@ -237,15 +254,20 @@ class Criteria:
 
     def where(self) -> tuple[str, list[object]]:
         """The condition on ``e`` (``1`` when empty) and its parameters, for ``?`` placeholders."""
-        clauses = [item.clause("?") for item, _ in self.bound]
+        condition, params = self.condition()
+        return condition.sql, params
+
+    def condition(self) -> tuple[Condition, list[object]]:
+        """``where``'s condition as a ``Condition`` (with its list of ids, when it is one) and its parameters."""
+        conditions = [item.where("?") for item, _ in self.bound]
         params: list[object] = [parameter for item, parameter in self.bound for _ in range(item.uses)]
         for part in self.all_of:
-            clauses.append(part._nested(params))
+            conditions.append(part._nested(params))
         if self.any_of is not None:
-            clauses.append(either([part._nested(params) for part in self.any_of]))
+            conditions.append(either([part._nested(params) for part in self.any_of]))
         if self.none_of is not None:
-            clauses.append(neither(self.none_of._nested(params)))
-        return (" AND ".join(clauses) or "1"), params
+            conditions.append(neither(self.none_of._nested(params)))
+        return every(conditions), params
 
     def id_range(self, column: str) -> tuple[str, list[object]]:
         """What of these criteria is a range of ids of the rowid ``column`` (``1``: none) and its
@@ -265,10 +287,10 @@ class Criteria:
                 params += own
         return " AND ".join(clauses) or "1", params
 
-    def _nested(self, params: list[object]) -> str:
-        where, own = self.where()
+    def _nested(self, params: list[object]) -> Condition:
+        condition, own = self.condition()
         params.extend(own)
-        return f"({where})"
+        return condition.nested()
 
     def also(self, other: Criteria) -> Criteria:
         """These criteria and ``other`` both."""

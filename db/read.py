@@ -194,7 +194,7 @@ class Reader:
         if scoped is not None:  # each event is in one year: the rollups' years add up to the set
             years = self._rolled_up(scoped, [facets.YEARS.name], _EVERY_YEAR)[facets.YEARS.name]
             return sum(int(row["count"]) for row in years)
-        where, params = criteria.where()
+        where, params = criteria.condition()
         return int(self.rows(sql.count_events(where), params)[0][0])
 
     def search(self, match: str, *, first: int, offset: int, criteria: Criteria = EVERY_EVENT) -> list[Row]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .filters import members
+from .filters import Condition
 
 # -- events -----------------------------------------------------------------------------------
 
@@ -80,14 +80,13 @@ RELATED = ChildList("related link", "link.event_id",
 LINK_CONTEXTS = ChildList("related_contexts lc JOIN contexts ctx ON ctx.id = lc.context_id", "lc.related_id",
                           _CONTEXT, "lc.position")
 
-def count_events(where: str) -> str:
-    """How many events hold ``where``. A condition that is one list of event ids (``filters.members``:
+def count_events(where: Condition) -> str:
+    """How many events hold ``where``. A condition that is one list of event ids (``Condition.members``:
     contexts, sources, words, an ``or`` of them) is counted as that list, each id once, without
     looking each event up (two contexts of ~900 events each at 10^5: 2.1 -> 0.3 ms)."""
-    listed = members(where)
-    if listed is not None:
-        return f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({listed}))"
-    return f"SELECT count(*) FROM events e WHERE {where}"
+    if where.members is not None:
+        return f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({where.members}))"
+    return f"SELECT count(*) FROM events e WHERE {where.sql}"
 
 
 # -- orders and pages -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from graphql import (
 )
 
 from db import sql
-from db.filters import FILTERS_BY_NAME, either, neither
+from db.filters import EVERY, FILTERS_BY_NAME, Condition, Filter, either, every, neither
 
 from ..arguments import AND, EVENT_CURSOR, NOT, OR, RANK_CURSOR
 from ..errors import Unsupported
@@ -51,57 +51,68 @@ def root(b: Builder, node: FieldNode, counts: dict[str, int]) -> str:
     if name == "search" and "query" in arguments and set(arguments) <= SEARCH_ARGUMENTS:
         return search(b, node, arguments)
     if name == "timeline" and set(arguments) <= TIMELINE_ARGUMENTS:
-        return timeline(b, node, arguments.get("interval"), condition(b, arguments.get("filter")))
+        return timeline(b, node, arguments.get("interval"), condition(b, arguments.get("filter")).sql)
     if name == "__typename":
         return b.params.constant("Query")
     raise Unsupported(f"root field {name}")
 
 
-def condition(b: Builder, node: ValueNode | None) -> str:
-    """An ``EventFilter`` literal as a condition on ``e``; its values (or variables) are bound.
+def condition(b: Builder, node: ValueNode | None) -> Condition:
+    """An ``EventFilter`` literal as a condition on ``e`` (with its list of ids, when it is one, as
+    ``Criteria.condition`` gives it); its values (or variables) are bound.
 
     The SQL has one shape per document: a value that would change it (an empty list, a null)
     or be an error sends that request to the resolvers. ``and``, ``or`` and ``not`` compose as
     ``db.filters.Criteria`` composes them (the document's shape, checked by validation, fixes them).
     """
+    return _walk(b, node)[0]
+
+
+def ranged(b: Builder, node: ValueNode | None, column: str) -> tuple[Condition, str]:
+    """``condition``, and what of it is a range of the rowid ``column``, as ``Criteria.id_range``
+    finds it: the filters with one (``Filter.ids``) at the top or inside ``and``; ``1`` when none.
+    Their values are bound again for it, after the condition's."""
+    where, ranges = _walk(b, node)
+    clauses = [str(declared.id_clause(column, b.params.argument(value, binding.filter_value(declared))))
+               for declared, value in ranges]
+    return where, " AND ".join(clauses) or "1"
+
+
+#: A filter given with a range of ids (``Filter.ids``) and the literal of its value.
+_Ranged = tuple[Filter, ValueNode]
+
+
+def _walk(b: Builder, node: ValueNode | None) -> tuple[Condition, list[_Ranged]]:
+    """One walk of an ``EventFilter`` literal: its condition (``condition``) and, in the order they
+    are given, the filters of it that hold as ranges of ids (``ranged``): those at the top or inside
+    ``and``, not under ``or`` or ``not``."""
     if node is None or isinstance(node, NullValueNode):
-        return "1"
+        return EVERY, []
     if not isinstance(node, ObjectValueNode):
         raise Unsupported("filter from a variable")
-    clauses: list[str] = []
+    conditions: list[Condition] = []
+    ranges: list[_Ranged] = []
     for item in node.fields:
         name, value = item.name.value, item.value
         if isinstance(value, NullValueNode) and name in (AND, OR, NOT):
             continue
         if name == AND:
-            clauses.extend(f"({condition(b, part)})" for part in _filters(value))
+            for part in _filters(value):
+                inner, inner_ranges = _walk(b, part)
+                conditions.append(inner.nested())
+                ranges += inner_ranges
         elif name == OR:
-            clauses.append(either([f"({condition(b, part)})" for part in _filters(value)]))
+            conditions.append(either([condition(b, part).nested() for part in _filters(value)]))
         elif name == NOT:
-            clauses.append(neither(f"({condition(b, value)})"))
+            conditions.append(neither(condition(b, value).nested()))
         else:
             found = FILTERS_BY_NAME.get(name)
             if found is None:
                 raise Unsupported(f"filter field {name}")
-            clauses.append(found.clause(b.params.argument(value, binding.filter_value(found))))
-    return " AND ".join(clauses) or "1"
-
-
-def id_range(b: Builder, node: ValueNode | None, column: str) -> str:
-    """What of an ``EventFilter`` literal is a range of the rowid ``column``, as
-    ``Criteria.id_range`` finds it: the filters with one (``Filter.ids``) at the top or inside
-    ``and``; ``1`` when none. Their values are bound again for it."""
-    if not isinstance(node, ObjectValueNode):
-        return "1"
-    clauses: list[str] = []
-    for item in node.fields:
-        name, value = item.name.value, item.value
-        if name == AND and not isinstance(value, NullValueNode):
-            clauses += [inner for part in _filters(value) if (inner := id_range(b, part, column)) != "1"]
-        declared = FILTERS_BY_NAME.get(name)
-        if declared is not None and declared.ids:
-            clauses.append(str(declared.id_clause(column, b.params.argument(value, binding.filter_value(declared)))))
-    return " AND ".join(clauses) or "1"
+            conditions.append(found.where(b.params.argument(value, binding.filter_value(found))))
+            if found.ids:
+                ranges.append((found, value))
+    return every(conditions), ranges
 
 
 def _filters(node: ValueNode) -> list[ValueNode]:
@@ -136,8 +147,9 @@ def events(b: Builder, node: FieldNode, arguments: dict[str, ValueNode], counts:
     size = b.params.argument(arguments.get("last" if backward else "first"),
                              binding.last if backward else binding.first)
     cursor = b.params.argument(arguments.get("before" if backward else "after"), binding.after_event)
-    where = condition(b, arguments.get("filter"))
-    total = b.params.constant(counts["events"]) if where == "1" else f"({sql.count_events(where)})"
+    filtered = condition(b, arguments.get("filter"))
+    where = filtered.sql
+    total = b.params.constant(counts["events"]) if where == "1" else f"({sql.count_events(filtered)})"
     return connection(b, node, Page(
         connection="EventConnection", edge="EventEdge",
         rows=lambda limit: sql.event_page("e.id", where, read, cursor, limit), columns="id",
@@ -163,8 +175,8 @@ def search(b: Builder, node: FieldNode, arguments: dict[str, ValueNode]) -> str:
     backward = _backward(arguments)
     first = b.params.argument(arguments.get("last" if backward else "first"),
                               binding.last if backward else binding.first)
-    where = condition(b, arguments.get("filter"))
-    ids = id_range(b, arguments.get("filter"), "f.rowid")
+    filtered, ids = ranged(b, arguments.get("filter"), "f.rowid")
+    where = filtered.sql
     later = "0"
     wanted = {chosen.name.value for edges in b.json.selected(node, "SearchConnection")
               if edges.name.value == "edges" for chosen in b.json.selected(edges, "SearchEdge")}

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from db.filters import FILTERS, FILTERS_BY_NAME, IN_CONTEXT, Criteria, Kind, domain_key, either, members
+from db.filters import (
+    FILTERS,
+    FILTERS_BY_NAME,
+    IN_CONTEXT,
+    Condition,
+    Criteria,
+    Filter,
+    Kind,
+    domain_key,
+    either,
+)
 from tests.support.rows import ids
 
 # -- filters ---------------------------------------------------------------------------------
@@ -106,22 +116,60 @@ def test_composed_parameters_follow_their_placeholders(conn: sqlite3.Connection)
     assert Criteria(all_of=(Criteria(),)).empty and not Criteria(any_of=()).empty
 
 
+def test_the_filters_that_are_lists_of_ids_declare_them() -> None:
+    """A filter that is a list of event ids declares the list; its condition is made from it,
+    ``e.id IN (<list>)``, and the list goes with the condition where it is bound."""
+    names = {"contextsAny", "contextsAll", "publisher", "domain", "text"}
+    assert {item.name for item in FILTERS if item.members is not None} == names  # contextsNone: NOT IN
+    for item in (*FILTERS, IN_CONTEXT):
+        bound = item.where("?3")
+        assert bound.sql == item.clause("?3")
+        if item.members is None:
+            assert bound.members is None, item.name
+        else:
+            assert bound.members == item.members.format(p="?3")
+            assert bound.sql == f"e.id IN ({bound.members})"
+    assert IN_CONTEXT.members is not None
+    for declared in ({}, {"condition": "e.id = {p}", "members": "SELECT {p}"}):  # one of the two, not both
+        with pytest.raises(ValueError, match="one of them"):
+            Filter("x", Kind.TEXT, **declared)
+
+
+def test_conditions_keep_their_list_of_ids_where_they_are_one() -> None:
+    """One list alone (or alone in an ``and``, in parentheses) is still that list, and an ``or`` is
+    a list; lists joined to more, their complements and the rest are not."""
+    contexts, category = FILTERS_BY_NAME["contextsAny"], FILTERS_BY_NAME["category"]
+    listed = str(contexts.members).format(p="?")
+
+    def condition(criteria: Criteria) -> Condition:
+        return criteria.condition()[0]
+
+    alone = Criteria(((contexts, "[]"),))
+    assert condition(alone) == Condition(f"e.id IN ({listed})", listed)
+    assert condition(Criteria(all_of=(alone,))) == Condition(f"(e.id IN ({listed}))", listed)
+    assert condition(Criteria(any_of=(alone, alone))) == Condition(
+        f"e.id IN ({listed} UNION {listed})", f"{listed} UNION {listed}")
+    for other in (Criteria(((contexts, "[]"), (category, "x"))), Criteria(none_of=alone), Criteria(),
+                  Criteria(((FILTERS_BY_NAME["contextsNone"], "[]"),)), Criteria(((category, "x"),)),
+                  Criteria(any_of=())):
+        assert condition(other).members is None, other
+    assert condition(Criteria()) == Condition("1") and condition(Criteria(any_of=())) == Condition("0")
+    for criteria in (alone, Criteria(any_of=(alone, Criteria(((category, "x"),)))), Criteria(none_of=alone)):
+        assert criteria.where() == (condition(criteria).sql, criteria.condition()[1])
+
+
 def test_an_or_of_id_lists_unions_the_lists_themselves(conn: sqlite3.Connection) -> None:
     """``or`` arms that are lists of ids go into the union as they are; the others, and lists
     joined to more, are looked up in events, and both answer as OR does."""
-    names = {"contextsAny", "contextsAll", "publisher", "domain", "text"}
-    for item in FILTERS:
-        listed = members(f"({item.clause('?')})")
-        assert (listed is not None) == (item.name in names), item.name
-        if listed is not None:
-            assert f"e.id IN ({listed})" == item.clause("?")
-    assert members("(e.id IN (SELECT 1) AND e.id IN (SELECT 2))") is None
-    assert members("e.id IN (SELECT x FROM t WHERE a = ')')") == "SELECT x FROM t WHERE a = ')'"
     contexts, category = FILTERS_BY_NAME["contextsAny"], FILTERS_BY_NAME["category"]
-    clause = either([f"({contexts.clause('?')})", f"({category.clause('?')})"])
-    assert clause.count("SELECT e.id FROM events e") == 1  # the category's arm only
+    listed = str(contexts.members).format(p="?")
+    two = Criteria(any_of=(Criteria(((contexts, '["a"]'),)), Criteria(((contexts, '["b"]'),))))
+    assert two.where()[0] == f"e.id IN ({listed} UNION {listed})"  # two contexts: one UNION of their lists
+    clause = either([contexts.where("?").nested(), category.where("?").nested()])
+    assert clause.sql.count("SELECT e.id FROM events e") == 1  # the category's arm only
+    assert clause.members is not None and clause.sql == f"e.id IN ({clause.members})"
     [(name,)] = conn.execute("SELECT name FROM contexts ORDER BY event_count DESC LIMIT 1").fetchall()
-    found = ids(conn, f"SELECT e.id FROM events e WHERE {clause} ORDER BY e.id", (f'["{name}"]', "Law and crime"))
+    found = ids(conn, f"SELECT e.id FROM events e WHERE {clause.sql} ORDER BY e.id", (f'["{name}"]', "Law and crime"))
     assert found == ids(conn, "SELECT e.id FROM events e WHERE category = 'Law and crime' OR e.id IN"
                               " (SELECT event_id FROM event_contexts ec JOIN contexts c ON c.id = ec.context_id"
                               " WHERE c.name = ?) ORDER BY e.id", (name,))

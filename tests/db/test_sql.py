@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from db import sql
-from db.filters import FILTERS_BY_NAME, Criteria
+from db.filters import FILTERS_BY_NAME, Condition, Criteria
 from db.sql import NEWEST_FIRST, OLDEST_FIRST, ChildList
 from tests.support.rows import ids
 
@@ -160,8 +160,8 @@ def test_event_pages_walk_the_filtered_events_once(conn: sqlite3.Connection, key
 
 
 def test_count_events(conn: sqlite3.Connection) -> None:
-    assert sql.count_events("1") == "SELECT count(*) FROM events e WHERE 1"
-    assert conn.execute(sql.count_events("e.category = ?"), ("Sports",)).fetchone()[0] == conn.execute(
+    assert sql.count_events(Condition("1")) == "SELECT count(*) FROM events e WHERE 1"
+    assert conn.execute(sql.count_events(Condition("e.category = ?")), ("Sports",)).fetchone()[0] == conn.execute(
         "SELECT count(*) FROM events WHERE category = 'Sports'").fetchone()[0] > 0
 
 
@@ -180,10 +180,14 @@ def test_a_list_of_ids_is_counted_as_the_events_it_holds(conn: sqlite3.Connectio
         Criteria(any_of=(Criteria(((contexts, json.dumps(names[:1])),)), Criteria(((contexts, json.dumps(names)),)))),
     ]
     for criteria in cases:
-        where, params = criteria.where()
-        assert "SELECT DISTINCT" in sql.count_events(where)
+        where, params = criteria.condition()
+        assert where.members is not None
+        assert sql.count_events(where) == f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({where.members}))"
         counted = conn.execute(sql.count_events(where), params).fetchone()[0]
-        assert counted == conn.execute(f"SELECT count(*) FROM events e WHERE {where}", params).fetchone()[0] > 0
+        assert counted == conn.execute(f"SELECT count(*) FROM events e WHERE {where.sql}", params).fetchone()[0] > 0
+    # a list joined to more is counted over the events that hold it all
+    where, params = Criteria(((contexts, json.dumps(names)), (FILTERS_BY_NAME["category"], "Sports"))).condition()
+    assert sql.count_events(where) == f"SELECT count(*) FROM events e WHERE {where.sql}"
 
 
 # -- search ------------------------------------------------------------------------------------
