@@ -10,6 +10,7 @@ How a request flows (``gql`` reads the database only, never the markdown corpus)
            |                document by hash or id (web/documents.py), ETag/304, status, batches
            |                (``/feed.atom``: web/feed.py reads an EventFilter from the query string
            |                with ``arguments``, web/atom.py writes the events it finds as Atom)
+           |                -> web/reply.py: a Reply (status, headers, whole body), gzipped or not
            |
     run   execute.py        Executor: response cache -> compiled plan -> Strawberry -> Answer
            |                    |                               |

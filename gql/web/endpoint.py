@@ -23,7 +23,7 @@ from . import params, replay
 from .documents import Documents
 from .follow import State, state_of
 from .negotiation import GRAPHQL_RESPONSE, JSON, choose, wants_html
-from .reply import Reply, empty, encoded, reply
+from .reply import Reply, empty, encoded, not_modified, raw_headers, reply
 
 PATH = "/graphql"
 ALLOW = "GET, POST"  # and HEAD, as GET; OPTIONS is answered with this list
@@ -96,7 +96,7 @@ class GraphQLEndpoint:
         etag = f'"{etag_prefix}-{key.hex()}"'
         cached = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
         if etag_matches(params.text(headers, b"if-none-match"), etag):
-            return empty(304, cached)
+            return not_modified(raw_headers(cached))
         answer = await executor.execute(graphql_request, key)
         if not answer.cacheable:
             return _reply(answer, media, NO_STORE)

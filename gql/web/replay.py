@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from ..caching import LruCache, digest, etag_matches
 from ..errors import BadRequest
 from .params import Headers, body_of, text
-from .reply import Reply
+from .reply import Reply, not_modified
 
 Key = bytes  # a digest of the method, the query string or body, and the headers that change the answer
 Entry = tuple[bytes | None, tuple[tuple[bytes, bytes], ...], bytes]  # ETag (GETs), headers, body
@@ -67,7 +67,6 @@ async def replay(entry: Entry, headers: Headers, send: Send) -> None:
     """Send a kept answer again, or ``304`` when a GET's ``If-None-Match`` names its ETag."""
     etag, response_headers, body = entry
     if etag is not None and etag_matches(text(headers, b"if-none-match"), etag.decode("latin-1")):
-        kept = [(k, v) for k, v in response_headers if k in (b"etag", b"cache-control", b"vary")]
-        await Reply(304, kept).send(send)
+        await not_modified(list(response_headers)).send(send)
     else:
         await Reply(200, list(response_headers), body).send(send)

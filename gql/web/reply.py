@@ -35,18 +35,28 @@ class Reply(NamedTuple):
 
 def reply(status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Reply:
     """A reply of ``body`` as ``content_type``, with ``headers`` (by their usual spelling) first."""
-    raw = _raw(headers)
+    raw = raw_headers(headers)
     raw.append((b"content-length", str(len(body)).encode()))
     raw.append((b"content-type", content_type.encode("latin-1")))
     return Reply(status, raw, body)
 
 
 def empty(status: int, headers: dict[str, str]) -> Reply:
-    """A reply without a body (``204``, ``304``): no content headers either."""
-    return Reply(status, _raw(headers))
+    """A reply without a body (``204``): no content headers either."""
+    return Reply(status, raw_headers(headers))
 
 
-def _raw(headers: dict[str, str] | None) -> RawHeaders:
+def not_modified(answer: RawHeaders) -> Reply:
+    """``304`` for the answer with the headers ``answer``: its validators and caching headers
+    (``ETag``, ``Cache-Control``, ``Vary``), nothing else."""
+    return Reply(304, [(name, value) for name, value in answer if name in _KEPT_BY_304])
+
+
+_KEPT_BY_304 = (b"etag", b"cache-control", b"vary")
+
+
+def raw_headers(headers: dict[str, str] | None) -> RawHeaders:
+    """``headers`` by their usual spelling, as ASGI sends them."""
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()]
 
 
