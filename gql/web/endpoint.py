@@ -94,7 +94,8 @@ class GraphQLEndpoint:
                    graphql_request: GraphQLRequest, key: bytes, media: str) -> Reply:
         """A GET: an ETag from the file and the request, ``304`` for a matching ``If-None-Match``."""
         etag = f'"{etag_prefix}-{key.hex()}"'
-        cached = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept"}
+        # Accept-Encoding whatever the size: a 304 must say what its 200 says, and is made unexecuted
+        cached = {"ETag": etag, "Cache-Control": f"public, max-age={self.max_age}", "Vary": "Accept, Accept-Encoding"}
         if etag_matches(params.text(headers, b"if-none-match"), etag):
             return not_modified(raw_headers(cached))
         answer = await executor.execute(graphql_request, key)

@@ -68,8 +68,10 @@ async def encoded(sent: Reply, accept_encoding: bytes | None) -> Reply:
     if len(body) < GZIP_MIN_BYTES:
         return sent
     vary = sent.header(b"vary")
-    headers = [item for item in sent.headers if item[0] != b"vary"]
-    headers.append((b"vary", b"Accept-Encoding" if vary is None else vary + b", Accept-Encoding"))
+    headers = sent.headers
+    if vary is None or b"accept-encoding" not in vary.lower():
+        headers = [item for item in headers if item[0] != b"vary"]
+        headers.append((b"vary", b"Accept-Encoding" if vary is None else vary + b", Accept-Encoding"))
     if accept_encoding is None or b"gzip" not in accept_encoding.lower():
         return Reply(sent.status, headers, body)
     if len(body) < GZIP_THREAD_BYTES:

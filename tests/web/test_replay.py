@@ -59,6 +59,26 @@ async def test_a_request_asked_again_is_replayed_as_it_was_answered(sample_db: P
         assert legacy.headers["content-type"].startswith("application/json")
 
 
+@pytest.mark.parametrize("query", [QUERY, {"query": "{ events(first: 1) { totalCount } }"}])  # gzipped, too short
+async def test_a_304_says_what_its_answer_says_whether_replayed_or_not(sample_db: Path, query: dict[str, str]) -> None:
+    """The endpoint's 304 (made without executing) and the replay's (from the recorded 200) carry
+    the 200's ETag, Cache-Control and Vary, the same for a long answer as for a short one."""
+    app = create_app(sample_db)
+    headers = {"accept": "application/graphql-response+json", "accept-encoding": "gzip"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        first = await http.get("/graphql", params=query, headers=headers)
+        revalidating = {**headers, "if-none-match": first.headers["etag"]}
+        by_endpoint = await http.get("/graphql", params=query, headers=revalidating)  # nothing recorded yet
+        await http.get("/graphql", params=query, headers=headers)  # from the response cache: recorded
+        by_replay = await http.get("/graphql", params=query, headers=revalidating)
+    kept = ("etag", "cache-control", "vary")
+    assert by_endpoint.status_code == by_replay.status_code == 304
+    assert [by_endpoint.headers.get(name) for name in kept] == [by_replay.headers.get(name) for name in kept] \
+        == [first.headers[name] for name in kept]
+    assert first.headers["vary"] == "Accept, Accept-Encoding"
+    assert set(by_endpoint.headers) == set(by_replay.headers) == set(kept)
+
+
 async def test_answers_with_errors_are_not_replayed(sample_db: Path) -> None:
     app = create_app(sample_db)
     statements: list[str] = []
