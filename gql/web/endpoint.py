@@ -54,7 +54,7 @@ class GraphQLEndpoint:
             await replay.replay(entry, headers, send)
             return
         sent = await encoded(await self.handle(scope, receive, headers, state), headers.get(b"accept-encoding"))
-        if replays is not None and key is not None and scope.get(replay.REPLAYABLE):
+        if replays is not None and key is not None and sent.replayable:
             replays.put(key, replay.entry_of(sent))
         await sent.send(send)
 
@@ -85,12 +85,10 @@ class GraphQLEndpoint:
             return _reply(_refused(exc), media, NO_STORE)
         key = graphql_request.key(media)
         if method == "POST":
-            answer = await executor.execute(graphql_request, key)
-            _offer(scope, answer)
-            return _reply(answer, media)
-        return await self._get(scope, headers, executor, etag_prefix, graphql_request, key, media)
+            return _reply(await executor.execute(graphql_request, key), media)
+        return await self._get(headers, executor, etag_prefix, graphql_request, key, media)
 
-    async def _get(self, scope: Scope, headers: params.Headers, executor: Executor, etag_prefix: str,
+    async def _get(self, headers: params.Headers, executor: Executor, etag_prefix: str,
                    graphql_request: GraphQLRequest, key: bytes, media: str) -> Reply:
         """A GET: an ETag from the file and the request, ``304`` for a matching ``If-None-Match``."""
         etag = f'"{etag_prefix}-{key.hex()}"'
@@ -99,10 +97,7 @@ class GraphQLEndpoint:
         if etag_matches(params.text(headers, b"if-none-match"), etag):
             return not_modified(raw_headers(cached))
         answer = await executor.execute(graphql_request, key)
-        if not answer.cacheable:
-            return _reply(answer, media, NO_STORE)
-        _offer(scope, answer)
-        return _reply(answer, media, cached)
+        return _reply(answer, media, cached if answer.cacheable else NO_STORE)
 
     async def _batch(self, executor: Executor, batch: list[params.Sent | BadRequest], media: str) -> Reply:
         """A JSON array of operations (Apollo's batch link): an array of their answers, in order,
@@ -135,13 +130,6 @@ def _asks(scope: Scope) -> bool:
     return any(name in sent for name in ("query", "documentId", "doc_id", "extensions"))
 
 
-def _offer(scope: Scope, answer: Answer) -> None:
-    """An answer the response cache gave (so asked for before, and clean) is replayed from now on
-    (``gql.web.replay``): a request seen once costs the replay layer a lookup, not a recording."""
-    if answer.cacheable and answer.source == "cache":
-        replay.mark_replayable(scope)
-
-
 def _refused(exc: DocumentError) -> Answer:
     return Answer(error_body(exc.message, exc.code), request_error=exc.request_error)
 
@@ -151,7 +139,11 @@ def _content_type(media: str) -> str:
 
 
 def _reply(answer: Answer, media: str, headers: dict[str, str] | None = None) -> Reply:
-    return reply(status(answer.request_error, media), answer.body, _content_type(media), headers)
+    """The reply of an answer. One the response cache gave (so asked for before, and clean) is
+    replayed from now on (``gql.web.replay``): a request seen once costs the replay layer a
+    lookup, not a recording."""
+    return reply(status(answer.request_error, media), answer.body, _content_type(media), headers,
+                 replayable=answer.cacheable and answer.source == "cache")
 
 
 def _error_reply(media: str, status_code: int, message: str, headers: dict[str, str] | None = None,

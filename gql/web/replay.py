@@ -1,6 +1,6 @@
 """Identical GET and POST ``/graphql`` requests answered straight from memory, before anything is read.
 
-An open file never changes, so a finished answer the endpoint marked replayable (``mark_replayable``:
+An open file never changes, so a finished answer the endpoint says is replayable (``Reply.replayable``:
 clean, and given by the response cache, so asked for before) is kept, in the cache of the file it
 came from (``gql.web.follow.ServedFile``: a new file starts empty), exactly as the endpoint sent it,
 headers and (possibly gzipped) body included, keyed by what can change it (``key_of``): the method,
@@ -27,18 +27,9 @@ Key = bytes  # a digest of the method, the query string or body, and the headers
 Entry = tuple[bytes | None, tuple[tuple[bytes, bytes], ...], bytes]  # ETag (GETs), headers, body
 ReplayCache = LruCache[Key, Entry]
 
-#: Set in the ASGI scope by the endpoint when the answer it is making may be replayed.
-REPLAYABLE = "newsgql.replayable"
-
-
 def replay_cache(max_entries: int, max_bytes: int) -> ReplayCache:
     """An empty cache of recorded answers, bounded by their bodies' bytes."""
     return LruCache(max_entries, max_bytes, size=lambda entry: len(entry[2]))
-
-
-def mark_replayable(scope: Scope) -> None:
-    """Say that the answer to this request is the same for every identical request."""
-    scope[REPLAYABLE] = True
 
 
 async def key_of(scope: Scope, receive: Receive, headers: Headers) -> Key | None:

@@ -23,6 +23,8 @@ class Reply(NamedTuple):
     status: int
     headers: RawHeaders  # lower-case names, latin-1, as ASGI sends them
     body: bytes = b""
+    #: Not sent: every identical request gets this reply, so ``gql.web.replay`` may keep it.
+    replayable: bool = False
 
     async def send(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
@@ -33,12 +35,13 @@ class Reply(NamedTuple):
         return next((value for key, value in self.headers if key == name), None)
 
 
-def reply(status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Reply:
+def reply(status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None, *,
+          replayable: bool = False) -> Reply:
     """A reply of ``body`` as ``content_type``, with ``headers`` (by their usual spelling) first."""
     raw = raw_headers(headers)
     raw.append((b"content-length", str(len(body)).encode()))
     raw.append((b"content-type", content_type.encode("latin-1")))
-    return Reply(status, raw, body)
+    return Reply(status, raw, body, replayable)
 
 
 def empty(status: int, headers: dict[str, str]) -> Reply:
@@ -73,11 +76,11 @@ async def encoded(sent: Reply, accept_encoding: bytes | None) -> Reply:
         headers = [item for item in headers if item[0] != b"vary"]
         headers.append((b"vary", b"Accept-Encoding" if vary is None else vary + b", Accept-Encoding"))
     if accept_encoding is None or b"gzip" not in accept_encoding.lower():
-        return Reply(sent.status, headers, body)
+        return sent._replace(headers=headers)
     if len(body) < GZIP_THREAD_BYTES:
         body = gzip.compress(body, GZIP_LEVEL)
     else:
         body = await asyncio.to_thread(gzip.compress, body, GZIP_LEVEL)
     headers = [item for item in headers if item[0] != b"content-length"]
     headers += [(b"content-encoding", b"gzip"), (b"content-length", str(len(body)).encode())]
-    return Reply(sent.status, headers, body)
+    return sent._replace(headers=headers, body=body)
