@@ -24,8 +24,9 @@ How a request flows (``gql`` reads the database only, never the markdown corpus)
 
 ``arguments`` checks argument values for both executors; ``cursors`` makes cursors and global
 ids; ``limits`` holds every limit and cache bound; ``errors`` every error class and code;
-``caching`` the LRU and the digest every cache below keys on (a key's size is never counted,
-so keys are 16-byte digests of what they stand for).
+``caching`` the LRU and the digest the caches below key on (a key's size is never counted, so
+keys are 16-byte digests of what they stand for), but the replay's, whose keys are the requests'
+own bytes, compared whole, and counted in its bound.
 
 The caches, per server process. An open file never changes, so nothing expires; the server
 follows its path (``web/follow.py``): a new file renamed over it is a new ``ServedFile`` with empty
@@ -36,10 +37,10 @@ rows depend on query text and the schema only, never on the file, and are kept a
 =====================  =================================  ====================================
 cache                  key (a digest of)                  bound (``limits``)
 =====================  =================================  ====================================
-replay                 method + query string or body      REPLAY_ENTRIES answers,
-(web/replay.py)        (+ Content-Type), Accept,          REPLAY_BYTES; clean answers the
-                       Accept-Encoding headers            response cache gave (asked twice);
-                                                          per file (ends with it)
+replay                 (not a digest: the bytes of) the   REPLAY_ENTRIES answers,
+(web/replay.py)        method, query string or body       REPLAY_BYTES with their keys; clean
+                       (+ Content-Type), Accept,          answers the response cache gave
+                       Accept-Encoding headers            (asked twice); per file (ends with it)
 response cache         media type + query + variables     RESPONSE_CACHE_ENTRIES answers,
 (execute.py)           + operation name                   RESPONSE_CACHE_BYTES; no errors only;
                                                           per file (ends with it)

@@ -55,7 +55,7 @@ class GraphQLEndpoint:
             return
         sent = await encoded(await self.handle(scope, receive, headers, state), headers.get(b"accept-encoding"))
         if replays is not None and key is not None and sent.replayable:
-            replays.put(key, replay.entry_of(sent))
+            replays.put(key, replay.entry_of(sent, key))
         await sent.send(send)
 
     async def handle(self, scope: Scope, receive: Receive, headers: params.Headers, state: State) -> Reply:

@@ -18,18 +18,23 @@ from __future__ import annotations
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
-from ..caching import LruCache, digest, etag_matches
+from ..caching import LruCache, etag_matches
 from ..errors import BadRequest
 from .params import Headers, body_of, text
 from .reply import Reply, not_modified
 
-Key = bytes  # a digest of the method, the query string or body, and the headers that change the answer
-Entry = tuple[bytes | None, tuple[tuple[bytes, bytes], ...], bytes]  # ETag (GETs), headers, body
+#: The method, the ``Accept``, ``Accept-Encoding`` and ``Content-Type`` headers, and the query string
+#: or body, compared whole (a digest cost a cold request ~1 µs; a hash alone could replay another
+#: request's answer).
+Key = tuple[bytes, bytes, bytes, bytes, bytes]
+#: ETag (GETs), headers and body as sent, and the bytes the entry holds with its key.
+Entry = tuple[bytes | None, tuple[tuple[bytes, bytes], ...], bytes, int]
 ReplayCache = LruCache[Key, Entry]
 
+
 def replay_cache(max_entries: int, max_bytes: int) -> ReplayCache:
-    """An empty cache of recorded answers, bounded by their bodies' bytes."""
-    return LruCache(max_entries, max_bytes, size=lambda entry: len(entry[2]))
+    """An empty cache of recorded answers, bounded by their bytes and their requests'."""
+    return LruCache(max_entries, max_bytes, size=lambda entry: entry[3])
 
 
 async def key_of(scope: Scope, receive: Receive, headers: Headers) -> Key | None:
@@ -37,26 +42,26 @@ async def key_of(scope: Scope, receive: Receive, headers: Headers) -> Key | None
     cannot be read (too large, the client gone: the endpoint refuses it the same way)."""
     method = scope["method"]
     if method == "GET":
-        sent = b"GET\n" + scope["query_string"]
+        verb, content_type, sent = b"GET", b"", scope["query_string"]
     elif method == "POST":
         try:
-            body = await body_of(scope, receive, headers)
+            sent = await body_of(scope, receive, headers)
         except (BadRequest, ClientDisconnect):
             return None
-        sent = b"POST\n" + headers.get(b"content-type", b"") + b"\n" + body
+        verb, content_type = b"POST", headers.get(b"content-type", b"")
     else:
         return None
-    return digest(b"\n".join((headers.get(b"accept", b""), headers.get(b"accept-encoding", b""), sent)))
+    return verb, headers.get(b"accept", b""), headers.get(b"accept-encoding", b""), content_type, sent
 
 
-def entry_of(sent: Reply) -> Entry:
+def entry_of(sent: Reply, key: Key) -> Entry:
     """What is kept of an answer: its ETag, headers and body, as sent."""
-    return sent.header(b"etag"), tuple(sent.headers), sent.body
+    return sent.header(b"etag"), tuple(sent.headers), sent.body, len(sent.body) + sum(map(len, key))
 
 
 async def replay(entry: Entry, headers: Headers, send: Send) -> None:
     """Send a kept answer again, or ``304`` when a GET's ``If-None-Match`` names its ETag."""
-    etag, response_headers, body = entry
+    etag, response_headers, body, _ = entry
     if etag is not None and etag_matches(text(headers, b"if-none-match"), etag.decode("latin-1")):
         await not_modified(list(response_headers)).send(send)
     else:

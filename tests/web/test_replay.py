@@ -14,6 +14,8 @@ from starlette.types import Message
 from gql.execute import Answer, GraphQLRequest
 from gql.limits import MAX_BODY_BYTES
 from gql.web.app import create_app
+from gql.web.replay import entry_of, replay_cache
+from gql.web.reply import Reply
 
 QUERY = {"query": "{ events(first: 30) { edges { node { title body } } } }"}
 
@@ -77,6 +79,17 @@ async def test_a_304_says_what_its_answer_says_whether_replayed_or_not(sample_db
         == [first.headers[name] for name in kept]
     assert first.headers["vary"] == "Accept, Accept-Encoding"
     assert set(by_endpoint.headers) == set(by_replay.headers) == set(kept)
+
+
+def test_a_recorded_answer_counts_its_request_in_the_bound() -> None:
+    """Keys are the requests' bytes, compared whole: what they hold is counted with the answer."""
+    cache = replay_cache(10, 16 * 1_000)  # an entry over 1/16 of the bytes is never kept
+    sent = Reply(200, [(b"content-length", b"2")], b"{}")
+    short, long = ((b"POST", b"*/*", b"", b"application/json", b"x" * size) for size in (100, 5_000))
+    for key in (short, long):
+        cache.put(key, entry_of(sent, key))
+    assert cache.get(short) == (None, ((b"content-length", b"2"),), b"{}", 2 + 3 + 16 + 100 + 4)
+    assert cache.get(long) is None  # a 2-byte answer, but 5 KB of request
 
 
 async def test_answers_with_errors_are_not_replayed(sample_db: Path) -> None:
