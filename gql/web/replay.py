@@ -63,6 +63,6 @@ async def replay(entry: Entry, headers: Headers, send: Send) -> None:
     """Send a kept answer again, or ``304`` when a GET's ``If-None-Match`` names its ETag."""
     etag, response_headers, body, _ = entry
     if etag is not None and etag_matches(text(headers, b"if-none-match"), etag.decode("latin-1")):
-        await not_modified(list(response_headers)).send(send)
-    else:
+        await not_modified(response_headers).send(send)
+    else:  # a list of its own: middleware outside (CORS) appends to the headers it is sent
         await Reply(200, list(response_headers), body).send(send)

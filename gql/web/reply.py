@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from starlette.types import Send
@@ -49,7 +50,7 @@ def empty(status: int, headers: dict[str, str]) -> Reply:
     return Reply(status, raw_headers(headers))
 
 
-def not_modified(answer: RawHeaders) -> Reply:
+def not_modified(answer: Iterable[tuple[bytes, bytes]]) -> Reply:
     """``304`` for the answer with the headers ``answer``: its validators and caching headers
     (``ETag``, ``Cache-Control``, ``Vary``), nothing else."""
     return Reply(304, [(name, value) for name, value in answer if name in _KEPT_BY_304])
